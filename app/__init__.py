@@ -1,0 +1,92 @@
+"""The License Portal."""
+
+import logging
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import errors, mail, security
+from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.models.base import render_migration_item
+from config import load_config
+
+
+def create_app(config=None, **overrides):
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    configure(app, config, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def configure(app, config, overrides):
+    app.config.from_object(config or load_config())
+    app.config.update(overrides)
+    app.instance_path = str(app.config["INSTANCE_DIR"])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True, render_item=render_migration_item)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    mail.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app):
+    from app import auth, portal, support
+
+    for module in (auth, portal, support):
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app):
+    errors.init_app(app)
+
+
+def register_commands(app):
+    from app import cli
+
+    cli.init_app(app)
+
+
+def register_template_helpers(app):
+    from app import formatting
+
+    formatting.init_app(app)
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    from app.models import User
+
+    ident, _, token = user_id.partition(":")
+    if not ident.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or user.session_token != token or not user.is_active:
+        return None
+    return user
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL and a busy timeout let SQLite take concurrent writers (PRODUCT.md section 6)."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,3 @@
+from app.auth.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,79 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+
+COMMON_PASSWORDS = {
+    "password123", "password1234", "1234567890", "qwertyuiop", "letmein123", "iloveyou12",
+    "passw0rd123", "administrator", "welcome123", "abcdefghij", "0123456789", "qwerty1234",
+}  # fmt: skip
+
+MIN_PASSWORD = 10
+
+
+def strong_password(form, field):
+    password = field.data or ""
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(f"Use at least {MIN_PASSWORD} characters.")
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise ValidationError("This password is too easy to guess. Choose a less common one.")
+    email = getattr(form, "email", None)
+    if email is not None and email.data and email.data.split("@")[0].lower() in password.lower():
+        raise ValidationError("Your password must not contain your email address.")
+
+
+def _email_field():
+    return EmailField(
+        "Email",
+        validators=[
+            InputRequired("Enter your email address."),
+            Email("Enter a valid email address, like name@example.com."),
+            Length(max=254),
+        ],
+    )
+
+
+def _new_password_fields(label="Password"):
+    password = PasswordField(label, validators=[InputRequired("Choose a password."), strong_password])
+    confirm = PasswordField(
+        f"Repeat {label.lower()}",
+        validators=[
+            InputRequired("Repeat the password."),
+            EqualTo("password", "The two passwords do not match."),
+        ],
+    )
+    return password, confirm
+
+
+class RegisterForm(FlaskForm):
+    email = _email_field()
+    company = StringField("Company (optional)", validators=[Length(max=200)])
+    password, confirm = _new_password_fields()
+    submit = SubmitField("Create account")
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+    remember = BooleanField("Remember me")
+    next = HiddenField()
+    submit = SubmitField("Log in")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+    submit = SubmitField("Send reset link")
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = _new_password_fields("New password")
+    submit = SubmitField("Set new password")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[InputRequired("Enter your current password.")])
+    password, confirm = _new_password_fields("New password")
+    submit = SubmitField("Change password")
+
+
+class ResendConfirmationForm(FlaskForm):
+    submit = SubmitField("Send the link again")

@@ -1,0 +1,202 @@
+"""Register, confirm, log in and out, reset and change the password."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from app.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
+)
+from app.auth.tokens import TokenInvalid, TokenService, confirmation_state, reset_state
+from app.extensions import db, limiter
+from app.mail import queue_email
+from app.models import User
+from app.models.base import utcnow
+from app.models.user import check_password_dummy, normalize_email
+from app.security import safe_next
+
+bp = Blueprint("auth", __name__)
+
+AUTH_LIMIT = "10 per minute; 50 per hour"
+EMAIL_LIMIT = "5 per minute; 20 per hour"
+
+
+def _confirm_tokens():
+    cfg = current_app.config
+    return TokenService(cfg["SECRET_KEY"], "confirm-email", cfg["CONFIRM_TOKEN_MAX_AGE"])
+
+
+def _reset_tokens():
+    cfg = current_app.config
+    return TokenService(cfg["SECRET_KEY"], "reset-password", cfg["RESET_TOKEN_MAX_AGE"])
+
+
+def user_by_email(email):
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def queue_confirmation(user):
+    token = _confirm_tokens().make(user.id, confirmation_state(user))
+    link = url_for("auth.confirm", token=token, _external=True)
+    queue_email(user.email, "Confirm your email address", "confirm", user=user, link=link)
+
+
+def _post_only(view_limit):
+    return limiter.limit(view_limit, methods=["POST"])
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@_post_only(AUTH_LIMIT)
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("portal.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        existing = user_by_email(form.email.data)
+        if existing is not None:
+            # The owner learns of the attempt by email; the page says the same as for a new address.
+            queue_email(
+                existing.email,
+                "Someone tried to register with your address",
+                "already_registered",
+                user=existing,
+                login=url_for("auth.login", _external=True),
+                reset=url_for("auth.forgot_password", _external=True),
+            )
+        else:
+            user = User(
+                email=normalize_email(form.email.data), company=(form.company.data or "").strip() or None
+            )
+            user.set_password(form.password.data)
+            db.session.add(user)
+            db.session.flush()
+            queue_confirmation(user)
+        db.session.commit()
+        return render_template("auth/check_email.html", email=normalize_email(form.email.data))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/confirm/<token>")
+def confirm(token):
+    tokens = _confirm_tokens()
+    try:
+        user_id, fingerprint = tokens.load(token)
+    except TokenInvalid as exc:
+        flash(f"{exc} Log in to ask for a new one.", "error")
+        return redirect(url_for("auth.login"))
+    user = db.session.get(User, user_id)
+    if user is None or not tokens.matches(fingerprint, confirmation_state(user)):
+        flash("This link has already been used or is no longer valid.", "error")
+        return redirect(url_for("portal.home" if current_user.is_authenticated else "auth.login"))
+    user.confirmed_at = utcnow()
+    db.session.commit()
+    flash("Thank you, your email address is confirmed.", "success")
+    return redirect(url_for("portal.home" if current_user.is_authenticated else "auth.login"))
+
+
+@bp.route("/confirm/resend", methods=["POST"])
+@login_required
+@limiter.limit(EMAIL_LIMIT)
+def resend_confirmation():
+    form = ResendConfirmationForm()
+    if form.validate_on_submit():
+        if current_user.is_confirmed:
+            flash("Your email address is already confirmed.", "info")
+        else:
+            queue_confirmation(current_user)
+            db.session.commit()
+            flash(f"We sent a new confirmation link to {current_user.email}.", "success")
+    return redirect(url_for("portal.home"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_post_only(AUTH_LIMIT)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("portal.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = user_by_email(form.email.data)
+        valid = user.check_password(form.password.data) if user else check_password_dummy(form.password.data)
+        if not valid:
+            form.password.errors.append("The email or password is not correct.")
+        elif not user.is_active:
+            form.email.errors.append(
+                "This account is disabled. Contact support if you think this is a mistake."
+            )
+        else:
+            login_user(user, remember=form.remember.data)
+            fallback = url_for("support.index" if user.is_staff else "portal.home")
+            return redirect(safe_next(form.next.data, fallback))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@_post_only(EMAIL_LIMIT)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = user_by_email(form.email.data)
+        if user is not None and user.is_active:
+            token = _reset_tokens().make(user.id, reset_state(user))
+            link = url_for("auth.reset_password", token=token, _external=True)
+            queue_email(user.email, "Reset your password", "reset", user=user, link=link)
+            db.session.commit()
+        return render_template("auth/check_email.html", email=normalize_email(form.email.data), reset=True)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@_post_only(AUTH_LIMIT)
+def reset_password(token):
+    tokens = _reset_tokens()
+    try:
+        user_id, fingerprint = tokens.load(token)
+    except TokenInvalid as exc:
+        flash(f"{exc} Ask for a new password reset link.", "error")
+        return redirect(url_for("auth.forgot_password"))
+    user = db.session.get(User, user_id)
+    if user is None or not tokens.matches(fingerprint, reset_state(user)):
+        flash("This link has already been used. Ask for a new password reset link.", "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        if user.confirmed_at is None:
+            user.confirmed_at = utcnow()  # the link proved the address
+        db.session.commit()
+        logout_user()
+        flash("Your password has been changed. Log in with the new one.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@_post_only(AUTH_LIMIT)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append("Your current password is not correct.")
+        else:
+            current_user.set_password(form.password.data)
+            db.session.commit()
+            login_user(
+                current_user._get_current_object()
+            )  # keep this browser signed in with the new session token
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("portal.account"))
+    return render_template("auth/change_password.html", form=form)

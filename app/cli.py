@@ -1,0 +1,90 @@
+"""Operator commands: flask users, flask outbox, flask demo."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.mail import send_messages, transport_for
+from app.models import OutboxMessage, User
+from app.models.base import utcnow
+from app.models.user import ROLES, normalize_email
+
+users = AppGroup("users", help="Manage portal users.")
+outbox = AppGroup("outbox", help="The queue of outgoing email.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(ROLES), default="customer", show_default=True)
+@click.option("--company", default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(email, role, company, password_stdin):
+    """Create a confirmed user, e.g. a support agent."""
+    email = normalize_email(email)
+    if "@" not in email:
+        raise click.UsageError(f"{email!r} is not an email address.")
+    if db.session.scalar(select(User).where(User.email == email)):
+        raise click.ClickException(f"A user with the email {email} already exists.")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise click.ClickException("The password must have at least 10 characters.")
+    user = User(email=email, role=role, company=company, confirmed_at=utcnow())
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {email}.")
+
+
+@outbox.command("send")
+def send_outbox():
+    """Send every queued message (failed ones are retried)."""
+    sent, failed = send_messages(db.session, transport_for(current_app.config))
+    click.echo(f"Sent {sent} message(s); {failed} failed and stay queued.")
+    if failed:
+        sys.exit(1)
+
+
+@outbox.command("status")
+def outbox_status():
+    """Count messages by status, with the last error of those still queued."""
+    rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
+    for status, count in rows:
+        click.echo(f"{status}: {count}")
+    for message in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.last_error.is_not(None), OutboxMessage.status == "queued")
+    ):
+        click.echo(f"  #{message.id} to {message.recipient}: {message.last_error}")
+
+
+DEMO_USERS = (
+    ("customer@example.com", "customer", "Demo Hosting Ltd", "demo-customer-pass"),
+    ("support@example.com", "support", None, "demo-support-pass"),
+)
+
+
+@click.command("demo")
+def demo():
+    """Create the demo customer and support user (idempotent) and print their logins."""
+    click.echo("Demo logins for http://127.0.0.1:5000/login :")
+    for email, role, company, password in DEMO_USERS:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, role=role, company=company, confirmed_at=utcnow())
+            db.session.add(user)
+        if not user.check_password(password):
+            user.set_password(password)
+        click.echo(f"  {role:9} {email}  password: {password}")
+    db.session.commit()
+
+
+def init_app(app):
+    app.cli.add_command(users)
+    app.cli.add_command(outbox)
+    app.cli.add_command(demo)

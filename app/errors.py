@@ -1,0 +1,43 @@
+"""Error pages in the site's layout."""
+
+from flask import render_template
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import db
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Please go back and try again."),
+    403: ("Forbidden", "You do not have access to this page."),
+    404: ("Page not found", "There is nothing here. Check the address, or go back to your licenses."),
+    405: ("Not allowed", "This page cannot be used that way."),
+    429: (
+        "Too many attempts",
+        "You have tried this too many times in a short while. Please wait a minute and try again.",
+    ),
+    500: (
+        "Something went wrong",
+        "We could not complete your request. Nothing was changed; please try again.",
+    ),
+}
+
+
+def render_error(code, message=None):
+    title, text = MESSAGES[code]
+    return render_template("errors/error.html", code=code, title=title, text=message or text), code
+
+
+def init_app(app):
+    for code in (400, 403, 404, 405, 429):
+        app.register_error_handler(code, lambda e, code=code: render_error(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400,
+            "This form has expired or was not sent from the portal. Please reload the page and try again.",
+        )
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,3 @@
+from app.portal.views import bp
+
+__all__ = ["bp"]

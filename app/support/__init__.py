@@ -1,0 +1,3 @@
+from app.support.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,171 @@
+"""Fixtures shared by every layer: a migrated database, the app, a client, factories."""
+
+import contextvars
+import os
+import re
+
+import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import select, text
+
+from app import create_app
+from app.extensions import db
+from app.models import OutboxMessage, User
+from app.models.base import utcnow
+from config import TestConfig, database_url
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    """The test database: DATABASE_URL when set (PostgreSQL), else a SQLite file."""
+    if os.environ.get("DATABASE_URL"):
+        return database_url(None)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def app_settings(database_uri, instance_dir):
+    """Settings for every test app; tests extend them through the `settings` fixture."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "INSTANCE_DIR": instance_dir,
+        "LICENSE_KEYS_PATH": str(instance_dir / "license-keys.json"),
+        "SERVER_NAME": "portal.test",
+    }
+
+
+@pytest.fixture(scope="session")
+def _migrated(app_settings):
+    app = create_app(TestConfig(), **app_settings)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            db.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        db.engine.dispose()
+    return True
+
+
+@pytest.fixture
+def settings():
+    """Per-test config overrides; override this fixture or update it before `app`."""
+    return {}
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production, not in the test's.
+
+    The test's session is rolled back afterwards so it reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        if not has_app_context():  # a redirect being followed: already isolated
+            return super().open(*args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.rollback()
+        return response
+
+
+@pytest.fixture
+def app(_migrated, app_settings, settings):
+    app = create_app(TestConfig(), **{**app_settings, **settings})
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables():
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(html):
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+class Browser:
+    """The test client used the way a browser does: GET the form, then POST it with its token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def submit(self, url, data=None, form_url=None, **kwargs):
+        page = self.client.get(form_url or url)
+        token = csrf_token(page.get_data(as_text=True))
+        return self.client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+    def login(self, email, password=PASSWORD, **extra):
+        return self.submit("/login", {"email": email, "password": password, **extra})
+
+    def logout(self):
+        return self.submit("/logout", form_url="/account")
+
+
+@pytest.fixture
+def browser(client):
+    return Browser(client)
+
+
+@pytest.fixture
+def make_user(app):
+    def make(email="customer@example.com", role="customer", confirmed=True, password=PASSWORD, **fields):
+        user = User(email=email, role=role, confirmed_at=utcnow() if confirmed else None, **fields)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def customer(make_user):
+    return make_user(company="Example Hosting")
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user(email="agent@example.com", role="support")
+
+
+def sent_mail(recipient=None):
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if recipient:
+        query = query.where(OutboxMessage.recipient == recipient)
+    return db.session.scalars(query).all()
+
+
+def link_in(message):
+    match = re.search(r"https?://\S+", message.text_body)
+    assert match, f"no link in {message.subject!r}"
+    return match.group(0)

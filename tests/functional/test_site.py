@@ -1,0 +1,69 @@
+"""Security headers, error pages and the staff-only console."""
+
+from tests.conftest import PASSWORD
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_hsts_and_secure_cookies_in_production(app_settings, monkeypatch):
+    from app import create_app
+    from config import ProductionConfig
+
+    app = create_app(ProductionConfig(), SECRET_KEY="x" * 32, **app_settings)
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    response = app.test_client().get("/login")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    import pytest
+
+    from config import load_config
+
+    monkeypatch.setattr("config.ProductionConfig.SECRET_KEY", None)
+    with pytest.raises(SystemExit, match="SECRET_KEY is not set"):
+        load_config("production")
+
+
+def test_not_found_page_uses_the_layout(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Page not found" in page and "License Portal" in page
+
+
+def test_staff_console_is_not_found_for_customers(browser, customer):
+    browser.login(customer.email)
+    assert browser.get("/support/").status_code == 404
+    assert "Support console" not in browser.get("/licenses").get_data(as_text=True)
+
+
+def test_staff_console_for_staff(browser, staff):
+    response = browser.login(staff.email, PASSWORD)
+    assert response.headers["Location"] == "/support/"
+    assert "Support console" in browser.get("/support/").get_data(as_text=True)
+
+
+def test_server_error_page_rolls_back(app, client):
+    from app.extensions import db
+    from app.models import User
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.route("/boom")
+    def boom():
+        db.session.add(User(email="half@example.com", password_hash="x"))
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+    assert db.session.query(User).count() == 0
