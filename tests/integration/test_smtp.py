@@ -1,0 +1,77 @@
+"""Email goes out over real SMTP (aiosmtpd) and its link works."""
+
+import email
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+from app.extensions import db
+from app.models import User
+from tests.conftest import PASSWORD, sent_mail
+
+pytestmark = pytest.mark.integration
+
+
+class Inbox(Message):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def settings(smtp_server):
+    controller, _ = smtp_server
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port}
+
+
+def test_confirmation_email_arrives_and_its_link_confirms(browser, smtp_server):
+    _, inbox = smtp_server
+    browser.submit("/register", {"email": "smtp@example.com", "password": PASSWORD, "confirm": PASSWORD})
+    [received] = inbox.messages
+    assert received["To"] == "smtp@example.com"
+    assert received["Subject"] == "Confirm your email address"
+    parsed = email.message_from_string(received.as_string())
+    text = next(p for p in parsed.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
+    html = next(p for p in parsed.walk() if p.get_content_type() == "text/html").get_payload(decode=True)
+    assert b"Confirm my email address" in html
+    link = next(line for line in text.decode().splitlines() if "/confirm/" in line).strip()
+    browser.get(link)
+    assert db.session.query(User).one().is_confirmed
+    assert sent_mail()[0].status == "sent"
+
+
+def test_failed_send_stays_queued_and_outbox_send_retries(app, browser, runner, smtp_server):
+    controller, inbox = smtp_server
+    app.config["MAIL_PORT"] = free_port()  # nothing listens there
+    browser.submit("/register", {"email": "later@example.com", "password": PASSWORD, "confirm": PASSWORD})
+    [queued] = sent_mail()
+    assert queued.status == "queued" and queued.attempts == 1
+    assert "ConnectionRefusedError" in queued.last_error
+    assert inbox.messages == []
+
+    app.config["MAIL_PORT"] = controller.port
+    result = runner.invoke(args=["outbox", "send"])
+    assert "Sent 1 message(s)" in result.output
+    assert [m["To"] for m in inbox.messages] == ["later@example.com"]
+    db.session.refresh(queued)
+    assert queued.status == "sent" and queued.last_error is None
