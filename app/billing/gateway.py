@@ -1,0 +1,290 @@
+"""The portal's only door to Stripe (and to localstripe, which stands in for it).
+
+Everything that leaves this module is a plain value: ids, small frozen
+dataclasses and, for webhooks, the event as a dict. Stripe's own objects and
+exceptions stay inside.
+
+A card decline is an ordinary outcome of paying, not a failure of the portal:
+``create_payment`` returns it as ``PaymentInfo(status="declined")`` carrying
+Stripe's message for the customer. ``GatewayError`` means Stripe refused a
+request or could not be reached.
+"""
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import stripe
+
+DECLINED = "declined"
+"""``PaymentInfo.status`` of a card refused while paying; every other status is Stripe's own."""
+
+_EXPAND_CARD = ["latest_charge", "payment_method"]
+_METADATA_VALUE_LIMIT = 500
+
+
+class GatewayError(Exception):
+    """Stripe refused a request, failed, or could not be reached.
+
+    ``message`` is Stripe's; ``retryable`` is true for failures that may pass
+    on a later attempt (network, rate limit, conflict, 5xx).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        http_status: int | None = None,
+        retryable: bool = False,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.http_status = http_status
+        self.retryable = retryable
+
+
+class InvalidWebhook(ValueError):
+    """A webhook delivery whose signature or body does not hold up; answer 400.
+
+    Deliberately not a ``GatewayError``: it is bad input from outside, not a
+    failure of the portal that Stripe should retry.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SetupIntentInfo:
+    id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class PaymentInfo:
+    """A PaymentIntent as the portal needs it.
+
+    ``status`` is Stripe's ("succeeded", "requires_action", "processing",
+    "requires_payment_method", "canceled", ...) or ``DECLINED``. ``id`` is
+    None for a decline when Stripe does not name the PaymentIntent (localstripe
+    never does). ``client_secret`` is what the browser needs to finish 3-D
+    Secure. ``decline_message`` is Stripe's words for the customer.
+    """
+
+    id: str | None
+    status: str
+    client_secret: str | None
+    amount: int
+    currency: str
+    card_brand: str | None = None
+    card_last4: str | None = None
+    decline_message: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundInfo:
+    id: str
+    status: str
+    amount: int
+
+
+class StripeGateway:
+    """Stripe's API, reduced to what the portal does with it.
+
+    ``api_base`` None means the real Stripe; localstripe is e.g.
+    "http://127.0.0.1:8420". One network retry covers a dropped connection
+    or a passing 5xx without the slow default of two, and it is safe: every
+    POST carries an idempotency key, which the retry reuses.
+    """
+
+    def __init__(
+        self,
+        *,
+        secret_key: str,
+        api_base: str | None = None,
+        webhook_secret: str | None = None,
+        max_network_retries: int = 1,
+        timeout_seconds: float = 30.0,
+    ):
+        self._webhook_secret = webhook_secret
+        self._client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": api_base} if api_base else None,
+            max_network_retries=max_network_retries,
+            http_client=stripe.RequestsClient(timeout=timeout_seconds),
+        )
+
+    def create_customer(self, email: str, user_id: int | str) -> str:
+        """Create the Stripe Customer for a portal user; returns its id."""
+        with _stripe_errors():
+            customer = self._client.v1.customers.create(
+                params={"email": email, "metadata": {"user_id": str(user_id)}}
+            )
+        return customer.id
+
+    def create_setup_intent(self, customer_id: str) -> SetupIntentInfo:
+        """A SetupIntent for the browser's ``confirmCardSetup`` to collect a card."""
+        with _stripe_errors():
+            intent = self._client.v1.setup_intents.create(
+                params={
+                    "customer": customer_id,
+                    "payment_method_types": ["card"],
+                    "usage": "on_session",
+                }
+            )
+        return SetupIntentInfo(id=intent.id, client_secret=intent.client_secret)
+
+    def create_payment(
+        self,
+        *,
+        order_id: int | str,
+        amount_cents: int,
+        currency: str,
+        customer_id: str,
+        payment_method_id: str,
+        idempotency_key: str,
+    ) -> PaymentInfo:
+        """Create and confirm a PaymentIntent charging the card for an order.
+
+        Derive ``idempotency_key`` from the order *and* the payment method
+        (e.g. "order-17-pm_123"): a repeated submission with the same card then
+        gets the first answer back instead of a second charge, while another
+        card after a decline is a new attempt. Stripe keeps keys for a day and
+        refuses a key reused with other parameters (``GatewayError``).
+        """
+        params = {
+            "amount": amount_cents,
+            "currency": currency,
+            "customer": customer_id,
+            "payment_method": payment_method_id,
+            "payment_method_types": ["card"],
+            "confirm": True,
+            "metadata": {"order_id": str(order_id)},
+            "expand": _EXPAND_CARD,
+        }
+        with _stripe_errors():
+            try:
+                intent = self._client.v1.payment_intents.create(
+                    params=params, options={"idempotency_key": idempotency_key}
+                )
+            except stripe.CardError as declined:
+                return _declined_payment(declined, amount_cents, currency)
+        return self._payment_info(intent.to_dict())
+
+    def retrieve_payment(self, payment_intent_id: str) -> PaymentInfo:
+        """The PaymentIntent as it stands now (for the status page and reconcile)."""
+        with _stripe_errors():
+            intent = self._client.v1.payment_intents.retrieve(
+                payment_intent_id, params={"expand": _EXPAND_CARD}
+            )
+        return self._payment_info(intent.to_dict())
+
+    def refund(
+        self,
+        payment_intent_id: str,
+        reason: str,
+        *,
+        idempotency_key: str | None = None,
+    ) -> RefundInfo:
+        """Refund a payment in full; ``reason`` (free text) goes into its metadata.
+
+        Stripe's own ``reason`` field takes only three fixed values, and
+        localstripe refuses it altogether, so the portal's words travel as
+        metadata. Pass ``idempotency_key`` (e.g. "refund-order-17") so that a
+        repeated click cannot refund twice.
+        """
+        params = {"payment_intent": payment_intent_id}
+        if reason:
+            params["metadata"] = {"reason": reason[:_METADATA_VALUE_LIMIT]}
+        options = {"idempotency_key": idempotency_key} if idempotency_key else None
+        with _stripe_errors():
+            refund = self._client.v1.refunds.create(params=params, options=options)
+        return RefundInfo(id=refund.id, status=refund.status, amount=refund.amount)
+
+    def parse_webhook(self, payload: bytes, sig_header: str | None) -> dict:
+        """Check a webhook delivery's signature and return the event as a dict.
+
+        ``payload`` must be the raw request body, byte for byte. Raises
+        ``InvalidWebhook`` for a bad signature or body, ``GatewayError`` when
+        no signing secret is configured (a portal fault: Stripe should retry).
+        """
+        if not self._webhook_secret:
+            raise GatewayError("No Stripe webhook signing secret is configured.")
+        try:
+            self._client.construct_event(payload, sig_header, self._webhook_secret)
+            event = json.loads(payload)
+        except stripe.SignatureVerificationError as error:
+            raise InvalidWebhook(error.user_message or "Bad signature.") from error
+        except ValueError as error:
+            raise InvalidWebhook(f"Unreadable webhook body: {error}") from error
+        if not isinstance(event, dict) or "type" not in event:
+            raise InvalidWebhook("The webhook body is not a Stripe event.")
+        return event
+
+    def _payment_info(self, intent: dict) -> PaymentInfo:
+        brand, last4 = self._card_of(intent)
+        error = intent.get("last_payment_error") or {}
+        return PaymentInfo(
+            id=intent["id"],
+            status=intent["status"],
+            client_secret=intent.get("client_secret"),
+            amount=intent["amount"],
+            currency=intent["currency"],
+            card_brand=brand,
+            card_last4=last4,
+            decline_message=error.get("message"),
+        )
+
+    def _card_of(self, intent: dict) -> tuple[str | None, str | None]:
+        # Stripe puts the card on the charge; localstripe's charge has no
+        # payment_method_details, so fall back to the PaymentMethod.
+        charge = intent.get("latest_charge")
+        if isinstance(charge, dict):
+            card = (charge.get("payment_method_details") or {}).get("card")
+            if card:
+                return card.get("brand"), card.get("last4")
+        method = intent.get("payment_method")
+        if isinstance(method, str):
+            with _stripe_errors():
+                method = self._client.v1.payment_methods.retrieve(method).to_dict()
+        card = (method or {}).get("card") or {}
+        return card.get("brand"), card.get("last4")
+
+
+def _declined_payment(declined: stripe.CardError, amount_cents: int, currency: str) -> PaymentInfo:
+    body = declined.json_body if isinstance(declined.json_body, dict) else {}
+    error = body.get("error") or {}
+    # Real Stripe names the failed PaymentIntent and the card in the error.
+    intent = error.get("payment_intent") or {}
+    card = (error.get("payment_method") or {}).get("card") or {}
+    return PaymentInfo(
+        id=intent.get("id"),
+        status=DECLINED,
+        client_secret=None,
+        amount=amount_cents,
+        currency=currency,
+        card_brand=card.get("brand"),
+        card_last4=card.get("last4"),
+        decline_message=declined.user_message or "Your card was declined.",
+    )
+
+
+@contextmanager
+def _stripe_errors():
+    """Turn Stripe's exceptions into the portal's."""
+    try:
+        yield
+    except stripe.StripeError as error:
+        status = error.http_status
+        raise GatewayError(
+            error.user_message or "Stripe could not be reached.",
+            code=error.code,
+            http_status=status,
+            retryable=(
+                isinstance(error, (stripe.APIConnectionError, stripe.RateLimitError))
+                or (status is not None and (status >= 500 or status == 409))
+            ),
+        ) from error

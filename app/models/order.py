@@ -1,0 +1,60 @@
+"""Orders for accounts, paid by card through Stripe, and the Stripe events about them."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+ORDER_STATUSES = ("pending", "paid", "failed", "refunded", "disputed")
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # None until a new license is paid for; set at once for an upgrade.
+    license_id: Mapped[int | None] = mapped_column(ForeignKey("licenses.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "new" license or "upgrade"
+    accounts: Mapped[int] = mapped_column(Integer)
+    packs: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    stripe_setup_intent_id: Mapped[str | None] = mapped_column(String(255))
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    card_brand: Mapped[str | None] = mapped_column(String(30))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    failure_message: Mapped[str | None] = mapped_column(Text)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_reason: Mapped[str | None] = mapped_column(Text)
+    refund_reason: Mapped[str | None] = mapped_column(Text)
+    refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user = relationship("User")
+    license = relationship("License")
+
+    def __repr__(self):
+        return f"<Order {self.id} {self.status} {self.accounts}>"
+
+
+class StripeEvent(db.Model):
+    """Every verified webhook delivery, stored before it is handled."""
+
+    __tablename__ = "stripe_events"
+    __table_args__ = (UniqueConstraint("stripe_id", name="uq_stripe_events_stripe_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stripe_id: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,3 @@
+"""Fixtures for tests against localstripe."""
+
+from tests.integration.localstripe_fixture import *  # noqa: F403
