@@ -46,8 +46,10 @@ def register_extensions(app):
 
 def register_blueprints(app):
     from app import auth, portal, support
+    from app.billing import views as billing
+    from app.trials import views as trials
 
-    for module in (auth, portal, support):
+    for module in (auth, portal, billing, trials, support):
         app.register_blueprint(module.bp)
 
 
@@ -57,8 +59,10 @@ def register_errorhandlers(app):
 
 def register_commands(app):
     from app import cli
+    from app.licensing import commands as licensing_commands
 
     cli.init_app(app)
+    licensing_commands.init_app(app)
 
 
 def register_template_helpers(app):

@@ -20,4 +20,4 @@ def init_app(app):
     app.add_template_filter(money, "money")
     app.add_template_filter(date, "date")
     app.add_template_filter(datetime_, "datetime")
-    app.add_template_global(lambda: datetime.now(UTC), "now")
+    app.add_template_global(lambda: datetime.now(UTC), "utcnow")

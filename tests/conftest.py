@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 
 from app import create_app
 from app.extensions import db
+from app.licensing.keys import generate_keyring
 from app.models import OutboxMessage, User
 from app.models.base import utcnow
 from config import TestConfig, database_url
@@ -44,7 +45,13 @@ def app_settings(database_uri, instance_dir):
 
 
 @pytest.fixture(scope="session")
-def _migrated(app_settings):
+def keyring(app_settings):
+    """The signing key ring of every test app."""
+    return generate_keyring(app_settings["LICENSE_KEYS_PATH"])
+
+
+@pytest.fixture(scope="session")
+def _migrated(app_settings, keyring):
     app = create_app(TestConfig(), **app_settings)
     with app.app_context():
         with db.engine.begin() as conn:
@@ -169,3 +176,22 @@ def link_in(message):
     match = re.search(r"https?://\S+", message.text_body)
     assert match, f"no link in {message.subject!r}"
     return match.group(0)
+
+
+@pytest.fixture
+def make_license(app, keyring, customer):
+    """A license with its first certificate, as a purchase or trial approval leaves it."""
+    from datetime import UTC, datetime
+
+    from app.licensing.issuing import issue_next_certificate, new_license
+
+    def make(owner=None, kind="paid", accounts=50, now=None, reason=None):
+        now = now or datetime.now(UTC)
+        license = new_license(
+            db.session, owner or customer, kind=kind, accounts=accounts, now=now, trial_days=30, support_days=365
+        )
+        issue_next_certificate(db.session, license, keyring, reason=reason or f"{kind}_start", now=now)
+        db.session.commit()
+        return license
+
+    return make

@@ -1,0 +1,5 @@
+"""Ordering, paying and the order pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("billing", __name__)

@@ -1,0 +1,109 @@
+"""Licenses and their certificates in the database: every change issues the next serial.
+
+Plain functions taking a session and what they need; the caller commits.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.licensing.certificates import build_claims, issue_certificate
+from app.licensing.codes import generate_license_code
+from app.licensing.policy import accounts_policy
+from app.models import Certificate, License
+
+
+def new_license(session, owner, *, kind, accounts, now, trial_days=None, support_days=None):
+    """A license with a fresh code; its first certificate is issued by the caller's change."""
+    trial_expires = now + timedelta(days=trial_days) if kind == "trial" else None
+    # Support lasts for the trial period, or for the support period of a paid license.
+    support_until = trial_expires or (now + timedelta(days=support_days) if support_days else None)
+    code = generate_license_code()
+    while session.scalar(select(License.id).where(License.code == code)) is not None:
+        trial_expires = now + timedelta(days=trial_days) if kind == "trial" else None
+    # Support lasts for the trial period, or for the support period of a paid license.
+    support_until = trial_expires or (now + timedelta(days=support_days) if support_days else None)
+    code = generate_license_code()
+    license = License(
+        code=code,
+        owner=owner,
+        owner_id=owner.id,
+        kind=kind,
+        accounts=accounts,
+        status="active",
+        created_at=now,
+        trial_expires_at=trial_expires,
+        support_until=support_until,
+    )
+    session.add(license)
+    session.flush()
+    return license
+
+
+def issue_next_certificate(session, license, keyring, *, reason, now, order_id=None, pack_size=25):
+    """Sign the license as it is now with the next serial; the previous one is superseded.
+
+    Two writers issuing for one license at once collide on the (license, serial) unique
+    constraint, and one certificate per (order, reason) is a constraint too, so a retry
+    never issues twice.
+    """
+    previous = session.scalar(
+        select(Certificate)
+        .where(Certificate.license_id == license.id)
+        .order_by(Certificate.serial.desc())
+        .limit(1)
+    )
+    serial = (previous.serial + 1) if previous else 1
+    owner = license.owner
+    claims = build_claims(
+        license_code=license.code,
+        serial=serial,
+        customer_id=owner.id,
+        customer_email=owner.email,
+        customer_company=owner.company,
+        kind=license.kind,
+        accounts=license.accounts,
+        issued_at=now,
+        status="revoked" if license.status == "revoked" else "active",
+        expires_at=license.trial_expires_at if license.kind == "trial" else None,
+        support_until=license.support_until,
+        supersedes=previous.serial if previous else None,
+        pack_size=pack_size,
+    )
+    certificate = Certificate(
+        license_id=license.id,
+        serial=serial,
+        order_id=order_id,
+        reason=reason,
+        key_id=keyring.signing_key_id,
+        kind=license.kind,
+        status=claims["status"],
+        accounts=license.accounts,
+        expires_at=license.trial_expires_at if license.kind == "trial" else None,
+        text=issue_certificate(claims, keyring),
+        issued_at=now,
+    )
+    session.add(certificate)
+    session.flush()
+    if previous is not None:
+        previous.superseded_by_id = certificate.id
+    session.expire(license, ["certificates"])
+    return certificate
+
+
+def licenses_of(session, user):
+    return session.scalars(
+        select(License).where(License.owner_id == user.id).order_by(License.created_at.desc())
+    ).all()
+
+
+def license_policy(license, created_accounts, now, pack_size=25):
+    """The accounts-policy verdict for a control panel holding `created_accounts` accounts."""
+    state = license.status_at(now)
+    return accounts_policy(
+        license.accounts,
+        created_accounts,
+        expired=state == "expired",
+        revoked=state == "revoked",
+        pack_size=pack_size,
+    )

@@ -1,0 +1,1 @@
+"""30-day trials: the customer's request and support's decision."""

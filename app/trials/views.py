@@ -1,0 +1,5 @@
+"""The customer's trial request pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("trials", __name__)
