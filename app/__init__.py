@@ -59,10 +59,8 @@ def register_errorhandlers(app):
 
 def register_commands(app):
     from app import cli
-    from app.licensing import commands as licensing_commands
 
     cli.init_app(app)
-    licensing_commands.init_app(app)
 
 
 def register_template_helpers(app):

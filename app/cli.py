@@ -1,4 +1,4 @@
-"""Operator commands: flask users, flask outbox, flask demo."""
+"""Operator commands: flask users, outbox, keys, license and demo."""
 
 import sys
 
@@ -8,6 +8,8 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.licensing import extractor
+from app.licensing.keys import KeyRingError, generate_keyring, load_keyring, rotate_keyring
 from app.mail import send_messages, transport_for
 from app.models import OutboxMessage, User
 from app.models.base import utcnow
@@ -63,6 +65,56 @@ def outbox_status():
         click.echo(f"  #{message.id} to {message.recipient}: {message.last_error}")
 
 
+keys = AppGroup("keys", help="The Ed25519 keys that sign License Certificates.")
+license_group = AppGroup("license", help="License Certificates.")
+
+
+def _keys_path():
+    return current_app.config["LICENSE_KEYS_PATH"]
+
+
+@keys.command("generate")
+def generate():
+    """Create the signing key file (mode 0600); refuses to overwrite one."""
+    try:
+        ring = generate_keyring(_keys_path())
+    except KeyRingError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created signing key {ring.signing_key_id} in {_keys_path()}.")
+
+
+@keys.command("rotate")
+def rotate():
+    """Add a new signing key; certificates signed with older keys keep verifying."""
+    try:
+        ring = rotate_keyring(_keys_path())
+    except KeyRingError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"New signing key {ring.signing_key_id}; older keys stay published.")
+
+
+@keys.command("list")
+def list_keys():
+    """Show the key ids; the current signing key is marked."""
+    try:
+        ring = load_keyring(_keys_path())
+    except KeyRingError as exc:
+        raise click.ClickException(str(exc)) from None
+    for key_id in ring.public_keys():
+        marker = "  (signing)" if key_id == ring.signing_key_id else ""
+        click.echo(f"{key_id}  Ed25519{marker}")
+
+
+@license_group.command(
+    "extract",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+)
+@click.pass_context
+def extract(ctx):
+    """The LicenseExtractor (python -m app.licensing.extractor --help for its options)."""
+    sys.exit(extractor.main(ctx.args))
+
+
 DEMO_USERS = (
     ("customer@example.com", "customer", "Demo Hosting Ltd", "demo-customer-pass"),
     ("support@example.com", "support", None, "demo-support-pass"),
@@ -88,3 +140,5 @@ def init_app(app):
     app.cli.add_command(users)
     app.cli.add_command(outbox)
     app.cli.add_command(demo)
+    app.cli.add_command(keys)
+    app.cli.add_command(license_group)

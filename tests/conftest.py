@@ -179,18 +179,27 @@ def link_in(message):
 
 
 @pytest.fixture
-def make_license(app, keyring, customer):
+def make_license(app, customer):
     """A license with its first certificate, as a purchase or trial approval leaves it."""
     from datetime import UTC, datetime
 
     from app.licensing.issuing import issue_next_certificate, new_license
+    from app.services import current_keyring
 
     def make(owner=None, kind="paid", accounts=50, now=None, reason=None):
         now = now or datetime.now(UTC)
         license = new_license(
-            db.session, owner or customer, kind=kind, accounts=accounts, now=now, trial_days=30, support_days=365
+            db.session,
+            owner or customer,
+            kind=kind,
+            accounts=accounts,
+            now=now,
+            trial_days=30,
+            support_days=365,
         )
-        issue_next_certificate(db.session, license, keyring, reason=reason or f"{kind}_start", now=now)
+        issue_next_certificate(
+            db.session, license, current_keyring(), reason=reason or ("trial_start" if kind == "trial" else "purchase"), now=now
+        )
         db.session.commit()
         return license
 

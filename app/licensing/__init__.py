@@ -1,0 +1,1 @@
+"""License certificates, signing keys, license codes and the accounts policy; no web framework here."""

@@ -1,0 +1,163 @@
+"""The Ed25519 key ring that signs License Certificates.
+
+One JSON file (mode 0600, outside the database) holds the current signing key
+and the public key of every signing key ever used, so that certificates signed
+before a rotation keep verifying. See docs/certificate-format.md, "Key file".
+"""
+
+import base64
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from app.licensing.extractor import (
+    KEY_ALGORITHM,
+    KeySetError,
+    key_id_for,
+    key_set_from_records,
+    public_key_record,
+)
+
+KEY_FILE_FORMAT = 1
+
+
+class KeyRingError(Exception):
+    """The key file is missing, unreadable or not as specified; never carries key material."""
+
+
+class KeyRingExists(KeyRingError):
+    pass
+
+
+class KeyRing:
+    """The signing key and every public key ever published; the private key is never shown."""
+
+    def __init__(
+        self, signing_key: Ed25519PrivateKey, public_keys: dict[str, Ed25519PublicKey] | None = None
+    ):
+        self._signing_key = signing_key
+        self.signing_key_id = key_id_for(signing_key.public_key())
+        self._public_keys = dict(public_keys or {})
+        self._public_keys.setdefault(self.signing_key_id, signing_key.public_key())
+
+    def sign(self, data: bytes) -> bytes:
+        return self._signing_key.sign(data)
+
+    def public_keys(self) -> dict[str, Ed25519PublicKey]:
+        """Key id -> public key, oldest first."""
+        return dict(self._public_keys)
+
+    def published(self) -> list[dict]:
+        """The key set served at /.well-known/license-keys (as {"keys": published()})."""
+        return [public_key_record(key) for key in self._public_keys.values()]
+
+    def rotated(self) -> "KeyRing":
+        """A ring with a new signing key; the current key stays as a public key only."""
+        return KeyRing(Ed25519PrivateKey.generate(), self._public_keys)
+
+    def __repr__(self) -> str:
+        return f"KeyRing(signing_key_id={self.signing_key_id!r}, key_ids={list(self._public_keys)!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        raise TypeError("a KeyRing is not picklable: it holds a private key")
+
+    def _document(self) -> dict:
+        seed = self._signing_key.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+        return {
+            "format": KEY_FILE_FORMAT,
+            "signing_key": {
+                "kid": self.signing_key_id,
+                "alg": KEY_ALGORITHM,
+                "private_key": base64.b64encode(seed).decode("ascii"),
+            },
+            "public_keys": self.published(),
+        }
+
+
+def generate_keyring(path: str | Path) -> KeyRing:
+    """Create the key file with a first signing key; refuse if the file already exists."""
+    ring = KeyRing(Ed25519PrivateKey.generate())
+    _write_private_json(Path(path), ring._document(), replace=False)
+    return ring
+
+
+def rotate_keyring(path: str | Path) -> KeyRing:
+    """Make a new signing key current; the old public key stays, the old private key is dropped."""
+    ring = load_keyring(path).rotated()
+    _write_private_json(Path(path), ring._document(), replace=True)
+    return ring
+
+
+def load_keyring(path: str | Path) -> KeyRing:
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KeyRingError(f"key file {path} does not exist; create it with 'flask keys generate'") from None
+    except OSError as exc:
+        raise KeyRingError(f"key file {path} cannot be read: {exc.strerror}") from None
+    except ValueError:
+        raise KeyRingError(f"key file {path} is not valid JSON") from None
+    return _ring_from_document(document, path)
+
+
+def _ring_from_document(document, path: Path) -> KeyRing:
+    if not isinstance(document, dict) or document.get("format") != KEY_FILE_FORMAT:
+        raise KeyRingError(f"key file {path} is not a format {KEY_FILE_FORMAT} license key file")
+    try:
+        public_keys = key_set_from_records(document.get("public_keys"))
+    except KeySetError as exc:
+        raise KeyRingError(f"key file {path}: {exc}") from None
+    signing = document.get("signing_key")
+    try:
+        seed = base64.b64decode(signing["private_key"], validate=True)
+        signing_key = Ed25519PrivateKey.from_private_bytes(seed)
+    except (TypeError, KeyError, ValueError):
+        raise KeyRingError(f"key file {path} has no readable Ed25519 signing key") from None
+    kid = key_id_for(signing_key.public_key())
+    if signing.get("kid") != kid or kid not in public_keys:
+        raise KeyRingError(f"key file {path}: the signing key id does not match its published public key")
+    return KeyRing(signing_key, public_keys)
+
+
+def _write_private_json(path: Path, document: dict, *, replace: bool) -> None:
+    """Write `document` readable by the owner only, all at once: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not replace and path.exists():
+        raise _exists(path)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o600)
+        _install(temporary, path, replace=replace)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _install(temporary: str, path: Path, *, replace: bool) -> None:
+    if replace:
+        os.replace(temporary, path)
+        return
+    try:
+        os.link(temporary, path)  # fails if another process created the file meanwhile
+    except FileExistsError:
+        raise _exists(path) from None
+
+
+def _exists(path: Path) -> KeyRingExists:
+    return KeyRingExists(
+        f"key file {path} already exists; refusing to overwrite it (use 'flask keys rotate' for a new key)"
+    )

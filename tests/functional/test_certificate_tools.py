@@ -1,0 +1,102 @@
+"""Operator commands for keys, and the LicenseExtractor against what the portal publishes."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.licensing import extractor
+from app.licensing.keys import load_keyring
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def issued(client, make_license, tmp_path):
+    """A portal certificate and the key set downloaded from /.well-known/license-keys."""
+    license = make_license(accounts=50)
+    cert = tmp_path / "license.lic"
+    cert.write_text(license.current_certificate.text)
+    keys = tmp_path / "license-keys.json"
+    keys.write_bytes(client.get("/.well-known/license-keys").get_data())
+    return license, cert, keys
+
+
+def run_extractor(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "app.licensing.extractor", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=30,
+    )
+
+
+def test_portal_certificate_verifies_with_the_extractor_process(issued):
+    license, cert, keys = issued
+    result = run_extractor(cert, "--keys", keys, "--format", "json", "--accounts", "60")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["claims"]["license_code"] == license.code
+    assert report["claims"]["accounts"] == 50
+    assert report["accounts_policy"]["verdict"] == "BLOCKED"  # 60 is 20% over 50
+    assert "Traceback" not in result.stderr
+
+
+def test_flipping_any_byte_makes_the_extractor_fail(issued, capsys):
+    _, cert, keys = issued
+    original = cert.read_bytes()
+    body_start = original.index(b"\n") + 1
+    for position in range(len(original)):
+        flipped = bytearray(original)
+        flipped[position] ^= 0x01
+        if bytes(flipped).strip() == original.strip() or chr(flipped[position]).isspace():
+            continue  # whitespace is allowed to change
+        cert.write_bytes(bytes(flipped))
+        code = extractor.main([str(cert), "--keys", str(keys)])
+        assert code == 1, f"byte {position} flipped gave exit {code}"
+    capsys.readouterr()
+    # and as a separate process, for a few bytes inside the signed body
+    for position in (body_start, body_start + 100, len(original) - 60):
+        flipped = bytearray(original)
+        flipped[position] = ord("A") if flipped[position] != ord("A") else ord("B")
+        cert.write_bytes(bytes(flipped))
+        result = run_extractor(cert, "--keys", keys)
+        assert result.returncode == 1, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_flask_license_extract(runner, issued):
+    _, cert, keys = issued
+    result = runner.invoke(args=["license", "extract", str(cert), "--keys", str(keys)])
+    assert result.exit_code == 0
+    assert "50" in result.output
+
+
+def test_keys_generate_refuses_to_overwrite_and_rotate_keeps_old_keys(app, runner, tmp_path, make_license):
+    path = tmp_path / "keys.json"
+    app.config["LICENSE_KEYS_PATH"] = str(path)
+    result = runner.invoke(args=["keys", "generate"])
+    assert result.exit_code == 0 and "Created signing key" in result.output
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    first = load_keyring(path).signing_key_id
+    again = runner.invoke(args=["keys", "generate"])
+    assert again.exit_code != 0 and "private" not in again.output.lower()
+
+    old_certificate = make_license().current_certificate.text
+    rotated = runner.invoke(args=["keys", "rotate"])
+    assert rotated.exit_code == 0
+    ring = load_keyring(path)
+    assert ring.signing_key_id != first and first in ring.public_keys()
+    listing = runner.invoke(args=["keys", "list"]).output
+    assert first in listing and f"{ring.signing_key_id}  Ed25519  (signing)" in listing
+
+    published = app.test_client().get("/.well-known/license-keys").get_json()["keys"]
+    keys = extractor.key_set_from_records(published)
+    assert extractor.verify_certificate(old_certificate, keys).serial == 1
+    new_certificate = make_license().current_certificate
+    assert new_certificate.key_id == ring.signing_key_id
