@@ -1,0 +1,73 @@
+"""Operator commands: staff users, the outbox and the demo data."""
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User
+from tests.conftest import Browser
+
+
+def test_users_create_staff_from_stdin(runner, client):
+    result = runner.invoke(
+        args=["users", "create", "--email", "Agent@Example.com", "--role", "support", "--password-stdin"],
+        input="a-long-staff-password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created support agent@example.com" in result.output
+    user = db.session.scalar(select(User).where(User.email == "agent@example.com"))
+    assert user.role == "support" and user.is_confirmed
+    assert (
+        Browser(client).login("agent@example.com", "a-long-staff-password").headers["Location"] == "/support/"
+    )
+
+
+def test_users_create_prompts_for_the_password(runner):
+    result = runner.invoke(
+        args=["users", "create", "--email", "admin@example.com", "--role", "admin"],
+        input="a-long-admin-password\na-long-admin-password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User.role).where(User.email == "admin@example.com")) == "admin"
+
+
+def test_users_create_refuses_bad_input(runner, staff):
+    duplicate = runner.invoke(
+        args=["users", "create", "--email", staff.email.upper(), "--password-stdin"], input="x" * 12 + "\n"
+    )
+    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+    short = runner.invoke(
+        args=["users", "create", "--email", "new@example.com", "--password-stdin"], input="short\n"
+    )
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    role = runner.invoke(args=["users", "create", "--email", "new@example.com", "--role", "root"])
+    assert role.exit_code != 0 and "Invalid value for '--role'" in role.output
+    assert db.session.scalar(select(User).where(User.email == "new@example.com")) is None
+
+
+def test_demo_creates_the_demo_logins_once(runner, client):
+    first = runner.invoke(args=["demo"])
+    second = runner.invoke(args=["demo"])
+    assert first.exit_code == second.exit_code == 0
+    assert "customer@example.com  password: demo-customer-pass" in second.output
+    assert "support@example.com  password: demo-support-pass" in second.output
+    assert len(db.session.scalars(select(User)).all()) == 2
+    assert (
+        Browser(client).login("customer@example.com", "demo-customer-pass").headers["Location"] == "/licenses"
+    )
+
+
+def test_rate_limits_can_live_in_redis(app_settings):
+    import redis
+
+    from app import create_app
+    from config import TestConfig
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    except redis.ConnectionError:
+        raise AssertionError("Redis is expected at 127.0.0.1:6379 on every machine") from None
+    redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+    app = create_app(TestConfig(), RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15", **app_settings)
+    browser = Browser(app.test_client())
+    codes = [browser.submit("/forgot-password", {"email": "x@example.com"}).status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
