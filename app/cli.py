@@ -69,37 +69,32 @@ keys = AppGroup("keys", help="The Ed25519 keys that sign License Certificates.")
 license_group = AppGroup("license", help="License Certificates.")
 
 
-def _keys_path():
-    return current_app.config["LICENSE_KEYS_PATH"]
+def _keyring(operation):
+    """Run a key-file operation on LICENSE_KEYS_PATH; its errors become one-line messages."""
+    try:
+        return operation(current_app.config["LICENSE_KEYS_PATH"])
+    except KeyRingError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @keys.command("generate")
 def generate():
     """Create the signing key file (mode 0600); refuses to overwrite one."""
-    try:
-        ring = generate_keyring(_keys_path())
-    except KeyRingError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Created signing key {ring.signing_key_id} in {_keys_path()}.")
+    ring = _keyring(generate_keyring)
+    click.echo(f"Created signing key {ring.signing_key_id} in {current_app.config['LICENSE_KEYS_PATH']}.")
 
 
 @keys.command("rotate")
 def rotate():
     """Add a new signing key; certificates signed with older keys keep verifying."""
-    try:
-        ring = rotate_keyring(_keys_path())
-    except KeyRingError as exc:
-        raise click.ClickException(str(exc)) from None
+    ring = _keyring(rotate_keyring)
     click.echo(f"New signing key {ring.signing_key_id}; older keys stay published.")
 
 
 @keys.command("list")
 def list_keys():
     """Show the key ids; the current signing key is marked."""
-    try:
-        ring = load_keyring(_keys_path())
-    except KeyRingError as exc:
-        raise click.ClickException(str(exc)) from None
+    ring = _keyring(load_keyring)
     for key_id in ring.public_keys():
         marker = "  (signing)" if key_id == ring.signing_key_id else ""
         click.echo(f"{key_id}  Ed25519{marker}")

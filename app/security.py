@@ -59,26 +59,23 @@ def init_app(app):
         return response
 
 
-def staff_required(view):
-    """Staff pages do not exist for anyone else: 404, not 403."""
+def _only_for(allowed):
+    """Pages for some roles only do not exist for anyone else: 404, not 403."""
 
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated or not current_user.is_staff:
-            abort(404)
-        return view(*args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated or not allowed(current_user):
+                abort(404)
+            return view(*args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
-def admin_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated or not current_user.is_admin:
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped
+staff_required = _only_for(lambda user: user.is_staff)
+admin_required = _only_for(lambda user: user.is_admin)
 
 
 def confirmed_required(view):

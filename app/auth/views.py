@@ -81,17 +81,23 @@ def register():
     return render_template("auth/register.html", form=form)
 
 
-@bp.route("/confirm/<token>")
-def confirm(token):
-    tokens = _confirm_tokens()
+def _user_for(tokens, token, state_of):
+    """The user a link was made for, or the message saying why the link can't be used."""
     try:
         user_id, fingerprint = tokens.load(token)
     except TokenInvalid as exc:
-        flash(f"{exc} Log in to ask for a new one.", "error")
-        return redirect(url_for("auth.login"))
+        return None, str(exc)
     user = db.session.get(User, user_id)
-    if user is None or not tokens.matches(fingerprint, confirmation_state(user)):
-        flash("This link has already been used or is no longer valid.", "error")
+    if user is None or not tokens.matches(fingerprint, state_of(user)):
+        return None, "This link has already been used or is no longer valid."
+    return user, None
+
+
+@bp.route("/confirm/<token>")
+def confirm(token):
+    user, problem = _user_for(_confirm_tokens(), token, confirmation_state)
+    if user is None:
+        flash(f"{problem} Log in to ask for a new confirmation link.", "error")
         return redirect(url_for("portal.home" if current_user.is_authenticated else "auth.login"))
     user.confirmed_at = utcnow()
     db.session.commit()
@@ -161,15 +167,9 @@ def forgot_password():
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @_post_only(AUTH_LIMIT)
 def reset_password(token):
-    tokens = _reset_tokens()
-    try:
-        user_id, fingerprint = tokens.load(token)
-    except TokenInvalid as exc:
-        flash(f"{exc} Ask for a new password reset link.", "error")
-        return redirect(url_for("auth.forgot_password"))
-    user = db.session.get(User, user_id)
-    if user is None or not tokens.matches(fingerprint, reset_state(user)):
-        flash("This link has already been used. Ask for a new password reset link.", "error")
+    user, problem = _user_for(_reset_tokens(), token, reset_state)
+    if user is None:
+        flash(f"{problem} Ask for a new password reset link.", "error")
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
