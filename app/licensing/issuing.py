@@ -20,10 +20,7 @@ def new_license(session, owner, *, kind, accounts, now, trial_days=None, support
     support_until = trial_expires or (now + timedelta(days=support_days) if support_days else None)
     code = generate_license_code()
     while session.scalar(select(License.id).where(License.code == code)) is not None:
-        trial_expires = now + timedelta(days=trial_days) if kind == "trial" else None
-    # Support lasts for the trial period, or for the support period of a paid license.
-    support_until = trial_expires or (now + timedelta(days=support_days) if support_days else None)
-    code = generate_license_code()
+        code = generate_license_code()
     license = License(
         code=code,
         owner=owner,

@@ -89,3 +89,15 @@ def test_published_keys_verify_issued_certificates(client, make_license):
     keys = key_set_from_records(json.loads(response.get_data())["keys"])
     claims = verify_certificate(license.current_certificate.text, keys)
     assert claims.license_code == license.code
+
+
+def test_new_license_codes_never_repeat(app, customer, monkeypatch):
+    from app.extensions import db
+    from app.licensing import issuing
+
+    codes = iter(["HSL-AAAA-AAAA-AAAA", "HSL-AAAA-AAAA-AAAA", "HSL-BBBB-BBBB-BBBB"])
+    monkeypatch.setattr(issuing, "generate_license_code", lambda: next(codes))
+    now = datetime.now(UTC)
+    first = issuing.new_license(db.session, customer, kind="paid", accounts=25, now=now)
+    second = issuing.new_license(db.session, customer, kind="paid", accounts=25, now=now)
+    assert (first.code, second.code) == ("HSL-AAAA-AAAA-AAAA", "HSL-BBBB-BBBB-BBBB")
