@@ -59,8 +59,10 @@ def register_errorhandlers(app):
 
 def register_commands(app):
     from app import cli
+    from app.billing import commands as billing_commands
 
     cli.init_app(app)
+    billing_commands.init_app(app)
 
 
 def register_template_helpers(app):

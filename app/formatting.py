@@ -2,10 +2,11 @@
 
 from datetime import UTC, datetime
 
+from app.billing.pricing import format_money
+
 
 def money(cents, currency="usd"):
-    symbol = "$" if (currency or "usd").lower() == "usd" else f"{currency.upper()} "
-    return f"{symbol}{cents / 100:,.2f}"
+    return format_money(cents, currency or "usd")
 
 
 def date(value):

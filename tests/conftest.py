@@ -198,7 +198,11 @@ def make_license(app, customer):
             support_days=365,
         )
         issue_next_certificate(
-            db.session, license, current_keyring(), reason=reason or ("trial_start" if kind == "trial" else "purchase"), now=now
+            db.session,
+            license,
+            current_keyring(),
+            reason=reason or ("trial_start" if kind == "trial" else "purchase"),
+            now=now,
         )
         db.session.commit()
         return license

@@ -34,6 +34,8 @@ class Order(db.Model):
     refund_reason: Mapped[str | None] = mapped_column(Text)
     refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the customer last submitted a card: the webhook is given a moment after it.
+    payment_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

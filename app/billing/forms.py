@@ -1,0 +1,29 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, SubmitField, ValidationError
+
+from app.billing.pricing import PricingError, parse_accounts
+
+
+class OrderForm(FlaskForm):
+    """How many accounts to buy; sent a second time with ``confirmed`` once the price was shown."""
+
+    accounts = StringField(
+        "License amount you want to buy",
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"},
+    )
+    confirmed = HiddenField()
+    submit = SubmitField("Continue")
+
+    def __init__(self, *args, pack_size, max_accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pack_size = pack_size
+        self.max_accounts = max_accounts
+        self.accounts_value = None
+
+    def validate_accounts(self, field):
+        try:
+            self.accounts_value = parse_accounts(
+                field.data, pack_size=self.pack_size, max_accounts=self.max_accounts
+            )
+        except PricingError as error:
+            raise ValidationError(error.message) from None

@@ -1,0 +1,291 @@
+"""What a payment does to a license, exactly once: fulfilment, refunds and disputes.
+
+``fulfil_order`` is the one way an order becomes paid. The webhook, the order
+status page and ``flask billing reconcile`` all call it, possibly at the same
+moment for the same order. Exactly one of them wins, because:
+
+- the order moves with a compare-and-set ``UPDATE ... WHERE status IN
+  ('pending', 'failed')``: the database lets one writer match the row, the
+  others match nothing (PostgreSQL locks the row; SQLite admits one writer);
+- the license row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL) before
+  its accounts change, so two orders on one license add up;
+- certificates are unique per (order, reason) and per (license, serial): if
+  a writer slips past the checks anyway, its commit fails and
+  ``commit_exactly_once`` runs the step again, which then finds the order
+  paid and does nothing.
+
+Plain functions taking a session; only ``commit_exactly_once`` commits.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.billing.orders import PAYABLE, SETTLED, fail_order
+from app.licensing.issuing import issue_next_certificate, new_license
+from app.licensing.keys import KeyRing
+from app.mail import queue_email
+from app.models import Certificate, License, Order
+
+FULFILMENT_REASONS = ("purchase", "upgrade", "trial_conversion")
+COMMIT_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class FulfilmentSettings:
+    keyring: KeyRing
+    pack_size: int = 25
+    support_days: int = 365
+
+    @classmethod
+    def from_config(cls, config, keyring):
+        return cls(keyring=keyring, pack_size=config["PACK_SIZE"], support_days=config["SUPPORT_DAYS"])
+
+
+def commit_exactly_once(session, step, attempts=COMMIT_ATTEMPTS):
+    """Run ``step()`` and commit; on a unique-constraint collision roll back and run it again.
+
+    Run again, the step sees what the other writer committed (an order
+    already paid, the next free serial), so it reports that instead of
+    issuing a second certificate. Returns what ``step`` returned.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            result = step()
+            session.commit()
+            return result
+        except IntegrityError:
+            session.rollback()
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def fulfil_order(session, order, payment, settings, now):
+    """Mark `order` paid by `payment` (a succeeded ``PaymentInfo``), add its accounts, issue a certificate.
+
+    Returns the outcome in words: "fulfilled", "already fulfilled", or why
+    the payment was flagged for support instead.
+    """
+    if payment.status != "succeeded":
+        return f"ignored: the payment is {payment.status}"
+    mismatch = _amount_mismatch(order, payment)
+    if mismatch:
+        return _flag(order, mismatch)
+    won = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status.in_(PAYABLE))
+        .values(status="paid", paid_at=now, stripe_payment_intent_id=payment.id, failure_message=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(order)
+    if not won:
+        return _already_settled(order, payment)
+    if payment.card_brand and payment.card_last4:
+        order.card_brand, order.card_last4 = payment.card_brand, payment.card_last4
+    license, reason = _add_accounts(session, order, settings, now)
+    if license.status == "revoked":
+        _flag(order, "Paid for a revoked license: the accounts were added; refund or reinstate it.")
+    certificate = issue_next_certificate(
+        session,
+        license,
+        settings.keyring,
+        reason=reason,
+        now=now,
+        order_id=order.id,
+        pack_size=settings.pack_size,
+    )
+    queue_email(
+        order.user.email,
+        f"Receipt for order {order.id}: license {license.code}",
+        "receipt",
+        attachments=[_attachment(certificate)],
+        order=order,
+        license=license,
+        certificate=certificate,
+    )
+    return "fulfilled"
+
+
+def apply_full_refund(session, order, keyring, now, reason, *, certificate_reason="refund"):
+    """Take a fully refunded order's accounts off its license and issue the new certificate.
+
+    For a refund made in Stripe (support's console, ``charge.refunded``) and a
+    lost dispute (``certificate_reason="dispute_lost"``). Only a paid or
+    disputed order is refunded, once; returns the new certificate, or None
+    when the order was not in a state to refund (e.g. already refunded).
+    """
+    refunded = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status.in_(("paid", "disputed")))
+        .values(status="refunded", refunded_at=now, refunded_cents=Order.amount_cents, refund_reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(order)
+    if not refunded:
+        return None
+    license = _locked_license(session, order.license_id)
+    license.accounts = max(0, license.accounts - order.accounts)
+    license.upgrades_frozen = _has_open_dispute(session, license.id)
+    certificate = issue_next_certificate(
+        session,
+        license,
+        keyring,
+        reason=certificate_reason,
+        now=now,
+        order_id=order.id,
+        pack_size=order.accounts // order.packs,
+    )
+    queue_email(
+        order.user.email,
+        f"Order {order.id} refunded: new certificate for license {license.code}",
+        "refund",
+        attachments=[_attachment(certificate)],
+        order=order,
+        license=license,
+        certificate=certificate,
+        dispute=certificate_reason == "dispute_lost",
+    )
+    return certificate
+
+
+def record_partial_refund(order, refunded_cents):
+    """Stripe refunded part of a payment: recorded and left to support, the license is unchanged."""
+    if order.status not in SETTLED or refunded_cents <= order.refunded_cents:
+        return "ignored: nothing new refunded"
+    order.refunded_cents = refunded_cents
+    _flag(order, "Partly refunded in Stripe: the license was not changed. Decide whether to adjust it.")
+    return "partial refund recorded and flagged"
+
+
+def open_dispute(session, order):
+    """A paid order is disputed: upgrades of its license stop until the dispute closes."""
+    disputed = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == "paid")
+        .values(status="disputed")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(order)
+    if not disputed:
+        return f"ignored: the order is {order.status}"
+    _locked_license(session, order.license_id).upgrades_frozen = True
+    return "order disputed, upgrades frozen"
+
+
+def close_dispute(session, order, won, keyring, now):
+    """A won dispute puts the order back to paid; a lost one is a refund."""
+    if not won:
+        certificate = apply_full_refund(
+            session, order, keyring, now, "Dispute lost", certificate_reason="dispute_lost"
+        )
+        return "dispute lost, order refunded" if certificate else f"ignored: the order is {order.status}"
+    restored = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == "disputed")
+        .values(status="paid")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(order)
+    if not restored:
+        return f"ignored: the order is {order.status}"
+    license = _locked_license(session, order.license_id)
+    license.upgrades_frozen = _has_open_dispute(session, license.id)
+    return "dispute won, order paid again"
+
+
+def settle_with_stripe(session, order, payment, settings, now):
+    """Bring a pending order in line with its PaymentIntent as Stripe reports it now.
+
+    For when the webhook is late or lost: the status page and ``flask
+    billing reconcile`` retrieve the PaymentIntent and hand it here.
+    """
+    match payment.status:
+        case "succeeded":
+            return fulfil_order(session, order, payment, settings, now)
+        case "requires_payment_method" | "canceled":
+            message = payment.decline_message or "The payment was not completed."
+            if fail_order(session, order, message):
+                return "order failed"
+            return f"unchanged: the order is {order.status}"
+        case status:
+            return f"waiting: the payment is {status}"
+
+
+def order_certificate(session, order):
+    """The certificate that the payment of `order` issued, if it is paid."""
+    return session.scalar(
+        select(Certificate).where(
+            Certificate.order_id == order.id, Certificate.reason.in_(FULFILMENT_REASONS)
+        )
+    )
+
+
+def _add_accounts(session, order, settings, now):
+    if order.license_id is None:
+        license = new_license(
+            session,
+            order.user,
+            kind="paid",
+            accounts=order.accounts,
+            now=now,
+            support_days=settings.support_days,
+        )
+        order.license_id = license.id
+        return license, "purchase"
+    license = _locked_license(session, order.license_id)
+    if license.kind == "trial":
+        # PRODUCT.md section 1: the same code, the amount bought, no expiry.
+        license.kind = "paid"
+        license.accounts = order.accounts
+        license.trial_expires_at = None
+        license.support_until = max(license.support_until or now, now + timedelta(days=settings.support_days))
+        return license, "trial_conversion"
+    license.accounts += order.accounts
+    return license, "upgrade"
+
+
+def _locked_license(session, license_id):
+    """The license, read fresh and locked against concurrent changes until commit (PostgreSQL)."""
+    return session.execute(
+        select(License)
+        .where(License.id == license_id)
+        # Only the license row: PostgreSQL does not lock the outer join that loads its owner.
+        .with_for_update(of=License)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _has_open_dispute(session, license_id):
+    return session.scalar(select(exists().where(Order.license_id == license_id, Order.status == "disputed")))
+
+
+def _amount_mismatch(order, payment):
+    if payment.amount == order.amount_cents and payment.currency.lower() == order.currency.lower():
+        return None
+    return (
+        f"Payment {payment.id} is for {payment.amount} {payment.currency.upper()} (in cents), "
+        f"the order for {order.amount_cents} {order.currency.upper()}: not fulfilled."
+    )
+
+
+def _already_settled(order, payment):
+    if order.status not in SETTLED or order.stripe_payment_intent_id == payment.id:
+        return "already fulfilled"
+    return _flag(
+        order,
+        f"Paid twice: payment {payment.id} succeeded after payment {order.stripe_payment_intent_id} "
+        "had paid this order. Refund one of them in Stripe.",
+    )
+
+
+def _flag(order, reason):
+    order.flagged = True
+    order.flag_reason = reason
+    return f"flagged: {reason}"
+
+
+def _attachment(certificate):
+    return {"filename": certificate.filename, "content_type": "text/plain", "content": certificate.text}

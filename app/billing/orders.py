@@ -1,0 +1,146 @@
+"""Orders before they are paid: placing one, and each attempt to pay it.
+
+Plain functions taking a session; the caller commits. Status changes are
+compare-and-set UPDATEs, so a webhook and the customer's browser acting on
+one order at once cannot move it backwards.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+
+from app.models import Order
+
+PAYABLE = ("pending", "failed")
+"""An order in these states can still be paid: a failed attempt can be followed by another card."""
+
+SETTLED = ("paid", "disputed", "refunded")
+"""An order in these states has been paid once; it never goes back to PAYABLE."""
+
+REUSE_WITHIN = timedelta(days=1)
+
+
+def accounts_after(license, accounts):
+    """Licensed accounts once the order is paid; a trial bought into gets exactly the amount bought."""
+    if license is None or license.kind == "trial":
+        return accounts
+    return license.accounts + accounts
+
+
+def payment_refusal(order):
+    """Why an upgrade placed earlier cannot be paid now (its license changed meanwhile), or None."""
+    license = order.license
+    if license is None:
+        return None
+    if license.status == "revoked":
+        return "The license was revoked after this order was placed, so the order cannot be paid."
+    if license.upgrades_frozen:
+        return "Upgrades of this license are frozen while a payment dispute is open: pay this order later."
+    return None
+
+
+def place_order(session, user, license, quote, now):
+    """A pending order for `quote` on `license` (None: a new license).
+
+    The customer's identical order placed within the last day and not yet
+    charged is returned instead, so a double click or a reload of the
+    confirmation step does not leave two orders waiting.
+    """
+    same_license = Order.license_id.is_(None) if license is None else Order.license_id == license.id
+    existing = session.scalar(
+        select(Order)
+        .where(
+            Order.user_id == user.id,
+            same_license,
+            Order.accounts == quote.accounts,
+            Order.amount_cents == quote.amount_cents,
+            Order.currency == quote.currency,
+            Order.status.in_(PAYABLE),
+            Order.stripe_payment_intent_id.is_(None),
+            Order.created_at >= now - REUSE_WITHIN,
+        )
+        .order_by(Order.id.desc())
+        .limit(1)
+    )
+    if existing is not None:
+        return existing
+    order = Order(
+        user=user,
+        license=license,
+        kind="new" if license is None else "upgrade",
+        accounts=quote.accounts,
+        packs=quote.packs,
+        amount_cents=quote.amount_cents,
+        currency=quote.currency,
+        status="pending",
+        created_at=now,
+    )
+    session.add(order)
+    session.flush()
+    return order
+
+
+def start_payment_attempt(session, order, now):
+    """Mark a new attempt to pay: a failed order is pending again. False when it is no longer payable."""
+    started = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status.in_(PAYABLE))
+        .values(status="pending", failure_message=None, payment_attempted_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(order)
+    return started == 1
+
+
+def record_payment(order, payment):
+    """Remember which PaymentIntent the latest attempt created, and the card it used."""
+    if payment.id:
+        order.stripe_payment_intent_id = payment.id
+    if payment.card_brand:
+        order.card_brand = payment.card_brand
+    if payment.card_last4:
+        order.card_last4 = payment.card_last4
+
+
+def fail_order(session, order, message):
+    """A pending order whose payment failed becomes failed; any other state is left alone."""
+    failed = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == "pending")
+        .values(status="failed", failure_message=message)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(order)
+    return failed == 1
+
+
+def orders_of(session, user, *, statuses=None, since=None, limit=None):
+    query = select(Order).where(Order.user_id == user.id).order_by(Order.created_at.desc(), Order.id.desc())
+    if statuses:
+        query = query.where(Order.status.in_(statuses))
+    if since is not None:
+        query = query.where(Order.created_at >= since)
+    if limit:
+        query = query.limit(limit)
+    return session.scalars(query).all()
+
+
+def orders_to_reconcile(session, *, started_before, failed_since):
+    """(id, PaymentIntent id) of orders whose payment Stripe may know more about than the portal.
+
+    Pending orders whose payment started before ``started_before``, and failed
+    orders attempted since ``failed_since`` (a payment can still succeed after
+    the portal heard of a failure).
+    """
+    started = func.coalesce(Order.payment_attempted_at, Order.created_at)
+    return session.execute(
+        select(Order.id, Order.stripe_payment_intent_id)
+        .where(
+            Order.stripe_payment_intent_id.is_not(None),
+            or_(
+                and_(Order.status == "pending", started <= started_before),
+                and_(Order.status == "failed", Order.payment_attempted_at >= failed_since),
+            ),
+        )
+        .order_by(Order.id)
+    ).all()

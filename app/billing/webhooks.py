@@ -1,0 +1,225 @@
+"""POST /webhooks/stripe: Stripe tells the portal about payments, refunds and disputes.
+
+The view only checks the signature on the raw body. ``receive_event`` stores
+the event under its Stripe id (unique) before anything else, skips one that
+was processed already, and hands it to ``handle_event``, which dispatches on
+its type. Stripe retries a delivery answered with 5xx, so a failure of the
+portal is answered 500 and the stored event keeps the error and stays
+unprocessed until a retry succeeds; event types the portal does not handle
+are answered 200.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.billing.fulfilment import (
+    FulfilmentSettings,
+    apply_full_refund,
+    close_dispute,
+    commit_exactly_once,
+    fulfil_order,
+    open_dispute,
+    record_partial_refund,
+)
+from app.billing.gateway import GatewayError, InvalidWebhook, PaymentInfo
+from app.billing.orders import fail_order
+from app.extensions import csrf, db
+from app.mail import queue_email
+from app.models import Order, StripeEvent
+from app.services import current_gateway, current_keyring
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("webhooks", __name__)
+
+OUTCOME_LENGTH = 100
+ERROR_LENGTH = 2000
+WON_DISPUTE_STATUSES = ("won", "warning_closed")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The answer to one webhook delivery."""
+
+    status_code: int
+    outcome: str
+
+
+@bp.post("/webhooks/stripe")
+@csrf.exempt
+def stripe_webhook():
+    try:
+        event = current_gateway().parse_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
+    except InvalidWebhook as error:
+        return jsonify(error=error.message), 400
+    except GatewayError as error:
+        log.error("Stripe webhook not verified: %s", error.message)
+        return jsonify(error="The portal cannot verify webhooks at the moment."), 500
+    settings = FulfilmentSettings.from_config(current_app.config, current_keyring())
+    delivery = receive_event(db.session, event, settings, datetime.now(UTC))
+    return jsonify(outcome=delivery.outcome), delivery.status_code
+
+
+def receive_event(session, event, settings, now):
+    """Store a verified event, then process it unless that was done already. Returns a ``Delivery``."""
+    if not isinstance(event.get("id"), str) or not isinstance(event.get("data"), dict):
+        return Delivery(400, "not a Stripe event")
+    stored = _store(session, event, now)
+    if stored.processed_at is not None:
+        return Delivery(200, "already processed")
+    event_id = stored.id
+    try:
+        outcome = commit_exactly_once(session, lambda: _process(session, event_id, event, settings, now))
+    except Exception as error:  # any failure must reach Stripe as a 5xx, so that it delivers again
+        session.rollback()
+        log.exception("Stripe event %s (%s) failed", event["id"], event["type"])
+        session.execute(
+            update(StripeEvent)
+            .where(StripeEvent.id == event_id)
+            .values(error=f"{type(error).__name__}: {error}"[:ERROR_LENGTH])
+        )
+        session.commit()
+        return Delivery(500, "error")
+    return Delivery(200, outcome)
+
+
+def handle_event(session, event, settings, now):
+    """Apply one verified Stripe event to the orders; returns what happened, in words."""
+    obj = event["data"]["object"]
+    match event["type"]:
+        case "payment_intent.succeeded":
+            order = _order_for_intent(session, obj)
+            if order is None:
+                return "ignored: no order of this portal"
+            return fulfil_order(session, order, _payment_of(obj), settings, now)
+        case "payment_intent.payment_failed":
+            return _payment_failed(session, obj)
+        case "charge.refunded":
+            return _charge_refunded(session, obj, settings, now)
+        case "charge.dispute.created":
+            order = _order_for_payment(session, obj.get("payment_intent"))
+            return open_dispute(session, order) if order else "ignored: no order for this dispute"
+        case "charge.dispute.closed":
+            order = _order_for_payment(session, obj.get("payment_intent"))
+            if order is None:
+                return "ignored: no order for this dispute"
+            if obj.get("status") not in (*WON_DISPUTE_STATUSES, "lost"):
+                return f"ignored: the dispute is {obj.get('status')}"
+            won = obj["status"] in WON_DISPUTE_STATUSES
+            return close_dispute(session, order, won, settings.keyring, now)
+        case other:
+            return f"ignored: {other} is not handled"
+
+
+def _store(session, event, now):
+    """The stored row of this event: new, or the one an earlier delivery stored."""
+    session.add(StripeEvent(stripe_id=event["id"], type=event["type"], payload=event, received_at=now))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+    return session.scalar(select(StripeEvent).where(StripeEvent.stripe_id == event["id"]))
+
+
+def _process(session, event_id, event, settings, now):
+    outcome = handle_event(session, event, settings, now)
+    marked = session.execute(
+        update(StripeEvent)
+        .where(StripeEvent.id == event_id, StripeEvent.processed_at.is_(None))
+        .values(processed_at=now, outcome=outcome[:OUTCOME_LENGTH], error=None)
+    ).rowcount
+    # Another delivery of the same event processed it meanwhile; its outcome stands.
+    return outcome if marked else "already processed"
+
+
+def _payment_failed(session, intent):
+    order = _order_for_intent(session, intent)
+    if order is None:
+        return "ignored: no order of this portal"
+    if _earlier_attempt(order, intent):
+        return "ignored: an earlier attempt failed, a later one is under way"
+    message = (intent.get("last_payment_error") or {}).get("message") or "The payment failed."
+    if not fail_order(session, order, message):
+        return f"ignored: the order is {order.status}"
+    order.stripe_payment_intent_id = intent["id"]
+    queue_email(order.user.email, f"Payment for order {order.id} failed", "payment_failed", order=order)
+    return "order failed"
+
+
+def _earlier_attempt(order, intent):
+    """A PaymentIntent of an attempt that the customer has followed with another card."""
+    if order.stripe_payment_intent_id is not None:
+        return order.stripe_payment_intent_id != intent["id"]
+    # A decline whose id the portal never learnt: made before the latest attempt, it is not that one.
+    created = intent.get("created")
+    started = order.payment_attempted_at
+    # Stripe counts whole seconds: created in the second the attempt started is that attempt.
+    return isinstance(created, int) and started is not None and created + 1 <= started.timestamp()
+
+
+def _charge_refunded(session, charge, settings, now):
+    order = _order_for_payment(session, charge.get("payment_intent"))
+    if order is None:
+        return "ignored: no order for this charge"
+    refunded = charge.get("amount_refunded") or 0
+    if not charge.get("refunded") and refunded < charge.get("amount", 0):
+        return record_partial_refund(order, refunded)
+    certificate = apply_full_refund(session, order, settings.keyring, now, _refund_reason(charge))
+    return "order refunded" if certificate else f"ignored: the order is {order.status}"
+
+
+def _refund_reason(charge):
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    for refund in refunds:
+        reason = (refund.get("metadata") or {}).get("reason")
+        if reason:
+            return reason
+    return "Refunded in Stripe"
+
+
+def _order_for_intent(session, intent):
+    """The order a PaymentIntent pays: by its order_id metadata, if it is this portal's customer."""
+    order = None
+    order_id = str((intent.get("metadata") or {}).get("order_id") or "")
+    if order_id.isdigit():
+        order = session.get(Order, int(order_id))
+    if order is None:
+        order = _order_for_payment(session, intent.get("id"))
+    # Another installation sharing the Stripe account numbers its orders too.
+    if order is None or order.user.stripe_customer_id != _id_of(intent.get("customer")):
+        return None
+    return order
+
+
+def _order_for_payment(session, payment_intent):
+    payment_intent_id = _id_of(payment_intent)
+    if not payment_intent_id:
+        return None
+    return session.scalar(select(Order).where(Order.stripe_payment_intent_id == payment_intent_id))
+
+
+def _id_of(value):
+    """Stripe sends a related object as its id, or expanded (localstripe expands some)."""
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def _payment_of(intent):
+    charge = intent.get("latest_charge")
+    card = {}
+    if isinstance(charge, dict):
+        card = (charge.get("payment_method_details") or {}).get("card") or {}
+    return PaymentInfo(
+        id=intent["id"],
+        status=intent["status"],
+        client_secret=None,
+        amount=intent["amount"],
+        currency=intent["currency"],
+        card_brand=card.get("brand"),
+        card_last4=card.get("last4"),
+        decline_message=(intent.get("last_payment_error") or {}).get("message"),
+    )

@@ -1,0 +1,169 @@
+"""A customer buys a license and upgrades it in Chromium, paying in localstripe's card form.
+
+The portal runs on a live server that localstripe's webhooks reach, as Stripe's reach production.
+"""
+
+import json
+import re
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Order
+from tests.conftest import PASSWORD
+from tests.integration.localstripe_fixture import localstripe  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+VISA = "4242424242424242"
+DECLINED_CARD = "4000000000000341"
+
+
+@pytest.fixture
+def settings(localstripe):  # noqa: F811
+    return {
+        "SERVER_NAME": None,
+        "STRIPE_API_BASE": localstripe.base_url,
+        "STRIPE_JS_URL": localstripe.js_url,
+        "STRIPE_SECRET_KEY": localstripe.secret_key,
+        "STRIPE_PUBLISHABLE_KEY": localstripe.publishable_key,
+        "STRIPE_WEBHOOK_SECRET": localstripe.webhook_secret,
+        "STRIPE_MAX_NETWORK_RETRIES": 0,
+    }
+
+
+@pytest.fixture
+def shop(page, customer, live_server, localstripe, app):  # noqa: F811
+    """A logged-in customer's page, with localstripe's webhooks going to the live portal."""
+    localstripe.register_webhook(
+        f"{live_server.url}/webhooks/stripe", secret=app.config["STRIPE_WEBHOOK_SECRET"]
+    )
+    page.goto("/login")
+    page.get_by_label("Email").fill(customer.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="My licenses")).to_be_visible()
+    return page
+
+
+def order_accounts(page, accounts, price, accounts_after, shots, name):
+    page.get_by_label("License amount you want to buy").fill(str(accounts))
+    expect(page.locator("[data-price]")).to_have_text(price)
+    expect(page.locator("[data-accounts-after]")).to_have_text(str(accounts_after))
+    page.screenshot(path=shots / f"{name}-1-amount.png", full_page=True)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Confirm your order")).to_be_visible()
+    expect(page.locator("#price")).to_have_text(price)
+    expect(page.locator("#accounts-after")).to_have_text(str(accounts_after))
+    page.screenshot(path=shots / f"{name}-2-confirm.png", full_page=True)
+    page.get_by_role("button", name=re.compile(r"^Confirm and pay")).click()
+    expect(page.get_by_role("heading", name="Pay by card")).to_be_visible()
+
+
+def pay_by_card(page, number, shots, name):
+    """Type the card into localstripe's stand-in for Stripe's card element, then pay."""
+    page.get_by_placeholder("number").fill(number)
+    page.get_by_placeholder("exp_month").fill("12")
+    page.get_by_placeholder("exp_year").fill("34")
+    page.get_by_placeholder("cvc").fill("123")
+    page.get_by_placeholder("postal_code").fill("10115")
+    page.screenshot(path=shots / f"{name}-3-card.png", full_page=True)
+    page.get_by_role("button", name=re.compile(r"^Pay \$")).click()
+
+
+def wait_until_paid(page, shots, name):
+    expect(page).to_have_url(re.compile(r"/orders/\d+$"))
+    expect(page.get_by_text("Waiting for payment confirmation")).to_be_visible()
+    page.screenshot(path=shots / f"{name}-4-waiting.png", full_page=True)
+    expect(page.locator("[data-order-status]")).to_have_text("paid", timeout=15_000)
+    expect(page.get_by_text("Waiting for payment confirmation")).to_have_count(0)
+    page.screenshot(path=shots / f"{name}-5-paid.png", full_page=True)
+
+
+def download_and_extract(page, live_server, shots):
+    """Download the certificate and run the LicenseExtractor on it, as on a control-panel server."""
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download certificate").click()
+    certificate = shots / download.value.suggested_filename
+    download.value.save_as(certificate)
+    keys = shots / "license-keys.json"
+    with urllib.request.urlopen(f"{live_server.url}/.well-known/license-keys", timeout=10) as response:
+        keys.write_bytes(response.read())
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app.licensing.extractor",
+            str(certificate),
+            "--keys",
+            str(keys),
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_buy_a_license_of_50_accounts_then_upgrade_it_by_25(shop, live_server, output_dir):
+    page = shop
+    page.get_by_role("link", name="Order a new license").click()
+    order_accounts(page, 50, "2 packs × 25 accounts × $4.50 = $225.00", 50, output_dir, "new")
+    pay_by_card(page, VISA, output_dir, "new")
+    wait_until_paid(page, output_dir, "new")
+
+    report = download_and_extract(page, live_server, output_dir)
+
+    assert report["signature"] == "valid"
+    claims = report["claims"]
+    assert (claims["accounts"], claims["serial"], claims["kind"]) == (50, 1, "paid")
+    code = claims["license_code"]
+    expect(page.get_by_text("Visa ending in 4242")).to_be_visible()
+
+    page.goto(f"/licenses/{code}")
+    page.get_by_role("link", name="Upgrade license").click()
+    order_accounts(page, 25, "1 pack × 25 accounts × $4.50 = $112.50", 75, output_dir, "upgrade")
+    pay_by_card(page, VISA, output_dir, "upgrade")
+    wait_until_paid(page, output_dir, "upgrade")
+
+    upgraded = download_and_extract(page, live_server, output_dir)
+
+    assert (
+        upgraded["claims"]["license_code"],
+        upgraded["claims"]["accounts"],
+        upgraded["claims"]["serial"],
+    ) == (
+        code,
+        75,
+        2,
+    )
+    page.goto("/orders")
+    expect(page.locator("#orders tbody tr")).to_have_count(2)
+    page.screenshot(path=output_dir / "orders.png", full_page=True)
+    assert page.js_errors == []
+
+
+def test_declined_card_shows_the_message_and_pays_nothing(shop, output_dir):
+    page = shop
+    page.get_by_role("link", name="Order a new license").click()
+    order_accounts(page, 50, "2 packs × 25 accounts × $4.50 = $225.00", 50, output_dir, "declined")
+
+    pay_by_card(page, DECLINED_CARD, output_dir, "declined")
+
+    expect(page.get_by_role("alert")).to_have_text("Your card was declined.")
+    expect(page.get_by_role("button", name="Pay $225.00")).to_be_enabled()
+    page.screenshot(path=output_dir / "declined-4-message.png", full_page=True)
+    db.session.rollback()
+    assert [order.status for order in db.session.scalars(select(Order))] == ["failed"]
+    assert page.js_errors == []
