@@ -60,9 +60,11 @@ def register_errorhandlers(app):
 def register_commands(app):
     from app import cli
     from app.billing import commands as billing_commands
+    from app.trials import commands as trials_commands
 
     cli.init_app(app)
     billing_commands.init_app(app)
+    trials_commands.init_app(app)
 
 
 def register_template_helpers(app):

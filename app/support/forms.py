@@ -1,0 +1,94 @@
+"""Forms of the support console. Each action posts its own small form."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.models.user import ROLES, STAFF_ROLES
+from app.trials.forms import WholeNumberField
+from app.trials.service import MAX_EXTENSION_DAYS
+
+
+def _strip(value):
+    return (value or "").strip()
+
+
+def _reason(label, required_message=None, max_length=2000):
+    validators = [DataRequired(required_message)] if required_message else [Optional()]
+    return TextAreaField(
+        label, filters=[_strip], validators=[*validators, Length(max=max_length)], render_kw={"rows": 2}
+    )
+
+
+def _customer_email(label="Customer email"):
+    return EmailField(
+        label,
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the customer's email address."),
+            Email("Enter a valid email address, like name@example.com."),
+            Length(max=254),
+        ],
+    )
+
+
+class ApproveTrialForm(FlaskForm):
+    note = _reason("Note to the customer (optional)")
+    submit = SubmitField("Approve")
+
+
+class DenyTrialForm(FlaskForm):
+    reason = _reason("Reason", "Give a reason for the denial: the customer receives it by email.")
+    submit = SubmitField("Deny")
+
+
+class IssueTrialForm(FlaskForm):
+    email = _customer_email()
+    note = _reason("Note to the customer (optional)")
+    submit = SubmitField("Issue trial")
+
+
+class ExtendTrialForm(FlaskForm):
+    days = WholeNumberField(
+        "Extend by (days)",
+        maximum=MAX_EXTENSION_DAYS,
+        message=f"Enter a number of days from 1 to {MAX_EXTENSION_DAYS}.",
+        default=MAX_EXTENSION_DAYS,
+        render_kw={"inputmode": "numeric"},
+    )
+    reason = _reason("Why", "Say why the trial is extended: it goes into the audit log.")
+    submit = SubmitField("Extend trial")
+
+
+class RevokeForm(FlaskForm):
+    reason = _reason("Reason", "Give a reason for revoking the license: the customer receives it.")
+    submit = SubmitField("Revoke license")
+
+
+class ReinstateForm(FlaskForm):
+    reason = _reason("Note (optional)")
+    submit = SubmitField("Reinstate license")
+
+
+class RefundForm(FlaskForm):
+    reason = _reason("Reason", "Give a reason for the refund: the customer receives it.")
+    submit = SubmitField("Refund in full")
+
+
+class InviteStaffForm(FlaskForm):
+    email = _customer_email("Email")
+    role = SelectField("Role", choices=list(STAFF_ROLES), default="support")
+    submit = SubmitField("Send invitation")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=list(ROLES))
+    submit = SubmitField("Change role")
+
+
+class DisableForm(FlaskForm):
+    submit = SubmitField("Disable")
+
+
+class EnableForm(FlaskForm):
+    submit = SubmitField("Enable")

@@ -1,0 +1,74 @@
+"""Support's actions on a license: revoke it with a reason, reinstate it.
+
+Plain functions taking a session and what they need; the caller commits. The
+state change is a conditional UPDATE, so two agents at once change it once.
+"""
+
+from sqlalchemy import update
+
+from app import audit
+from app.licensing.issuing import issue_next_certificate
+from app.mail import queue_email
+from app.models import License
+from app.trials.service import certificate_attachment
+
+
+class LicenseActionError(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def revoke_license(session, license, actor, *, reason, keyring, now, pack_size=25):
+    """Revoke: a new certificate with status revoked, so the control panel blocks; the customer is told."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise LicenseActionError("Give a reason for revoking the license: the customer receives it.")
+    _change_status(session, license, "active", "revoked", revoked_reason=reason, now=now)
+    certificate = issue_next_certificate(
+        session, license, keyring, reason="revocation", now=now, pack_size=pack_size
+    )
+    audit.record(actor, "license.revoke", license=license, reason=reason, serial=certificate.serial)
+    queue_email(
+        license.owner.email,
+        f"Your license {license.code} is revoked",
+        "license_revoked",
+        license=license,
+        reason=reason,
+    )
+    return certificate
+
+
+def reinstate_license(session, license, actor, *, reason, keyring, now, pack_size=25):
+    """Undo a revocation: a new active certificate, sent to the customer."""
+    _change_status(session, license, "revoked", "active", revoked_reason=None, now=now)
+    certificate = issue_next_certificate(
+        session, license, keyring, reason="reinstatement", now=now, pack_size=pack_size
+    )
+    audit.record(
+        actor,
+        "license.reinstate",
+        license=license,
+        reason=(reason or "").strip() or None,
+        serial=certificate.serial,
+    )
+    queue_email(
+        license.owner.email,
+        f"Your license {license.code} is active again",
+        "license_reinstated",
+        license=license,
+        certificate=certificate,
+        attachments=[certificate_attachment(certificate)],
+    )
+    return certificate
+
+
+def _change_status(session, license, current, new, *, revoked_reason, now):
+    result = session.execute(
+        update(License)
+        .where(License.id == license.id, License.status == current)
+        .values(status=new, revoked_reason=revoked_reason, updated_at=now)
+    )
+    session.refresh(license)
+    if result.rowcount != 1:
+        raise LicenseActionError(f"{license.code} is already {license.status}: nothing was changed.")

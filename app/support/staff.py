@@ -1,0 +1,77 @@
+"""Admins manage the staff: invite by email, change a role, disable or enable an account.
+
+Plain functions taking a session and what they need; the caller commits.
+"""
+
+from sqlalchemy import select
+
+from app import audit
+from app.mail import queue_email
+from app.models import User
+from app.models.user import ROLES, STAFF_ROLES, normalize_email
+
+
+class StaffError(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def invite_staff(session, actor, *, email, role, now, set_password_link):
+    """Create a staff account without a password and email it a link to choose one.
+
+    ``set_password_link(user)`` makes the link; it is the password-reset link, so it
+    expires and works once like any other.
+    """
+    email = normalize_email(email)
+    if role not in STAFF_ROLES:
+        raise StaffError("Invite staff as support or admin.")
+    existing = session.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        raise StaffError(
+            f"There is already an account for {email} ({existing.role}): change its role instead."
+        )
+    user = User(email=email, role=role, password_hash="", created_at=now)
+    session.add(user)
+    session.flush()
+    audit.record(actor, "staff.invite", customer=user, role=role)
+    queue_email(
+        user.email,
+        "You are invited to the License Portal support console",
+        "staff_invite",
+        user=user,
+        inviter=actor,
+        link=set_password_link(user),
+    )
+    return user
+
+
+def change_role(session, actor, user, role):
+    if role not in ROLES:
+        raise StaffError(f"Choose one of the roles: {', '.join(ROLES)}.")
+    if user.id == actor.id:
+        raise StaffError("You cannot change your own role: ask another admin.")
+    if user.role == role:
+        raise StaffError(f"{user.email} is already {role}.")
+    previous, user.role = user.role, role
+    audit.record(actor, "staff.role", customer=user, previous=previous, role=role)
+    return user
+
+
+def disable_user(session, actor, user, *, now):
+    """The account can no longer log in; its open sessions end with their next request."""
+    if user.id == actor.id:
+        raise StaffError("You cannot disable your own account.")
+    if user.disabled_at is not None:
+        raise StaffError(f"{user.email} is already disabled.")
+    user.disabled_at = now
+    audit.record(actor, "staff.disable", customer=user)
+    return user
+
+
+def enable_user(session, actor, user):
+    if user.disabled_at is None:
+        raise StaffError(f"{user.email} is not disabled.")
+    user.disabled_at = None
+    audit.record(actor, "staff.enable", customer=user)
+    return user

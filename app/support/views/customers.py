@@ -1,0 +1,210 @@
+"""Customer lookup, the customer's page and the license page with revoke, reinstate and extend."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from app.extensions import db
+from app.licensing.codes import LICENSE_CODE_PREFIX, normalize_license_code
+from app.models import AuditEntry, Certificate, License, Order, TrialRequest, User
+from app.portal.views import certificate_response
+from app.support.forms import (
+    DisableForm,
+    EnableForm,
+    ExtendTrialForm,
+    IssueTrialForm,
+    ReinstateForm,
+    RevokeForm,
+    RoleForm,
+)
+from app.support.licenses import LicenseActionError, reinstate_license, revoke_license
+from app.support.views import bp, keyring, now, pack_size
+from app.trials.service import TrialError, extend_trial, trial_standing
+
+SEARCH_RESULTS = 50
+TRAIL_LENGTH = 20
+
+
+def get_customer(user_id):
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def get_license_by_code(code):
+    license = db.session.scalar(select(License).where(License.code == normalize_license_code(code)))
+    if license is None:
+        abort(404)
+    return license
+
+
+def audit_trail(*conditions):
+    return db.session.scalars(
+        select(AuditEntry)
+        .where(*conditions)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(TRAIL_LENGTH)
+    ).all()
+
+
+@bp.route("/customers")
+def customers():
+    """Find a customer by email (or part of it), company, or a license code."""
+    query = (request.args.get("q") or "").strip()
+    if normalize_license_code(query).startswith(LICENSE_CODE_PREFIX + "-"):
+        license = db.session.scalar(select(License).where(License.code == normalize_license_code(query)))
+        if license is not None:
+            return redirect(url_for("support.license_page", code=license.code))
+        return render_template("support/customers.html", query=query, users=[], missing_code=True)
+    search = select(User).order_by(User.created_at.desc()).limit(SEARCH_RESULTS)
+    if query:
+        search = search.where(
+            or_(User.email.icontains(query, autoescape=True), User.company.icontains(query, autoescape=True))
+        )
+    users = db.session.scalars(search).all()
+    if len(users) == 1 and users[0].email == query.lower():
+        return redirect(url_for("support.customer", user_id=users[0].id))
+    return render_template("support/customers.html", query=query, users=users, missing_code=False)
+
+
+@bp.route("/customers/<int:user_id>")
+def customer(user_id):
+    user = get_customer(user_id)
+    moment = now()
+    return render_template(
+        "support/customer.html",
+        customer=user,
+        now=moment,
+        licenses=db.session.scalars(
+            select(License).where(License.owner_id == user.id).order_by(License.created_at.desc())
+        ).all(),
+        orders=db.session.scalars(
+            select(Order).where(Order.user_id == user.id).order_by(Order.created_at.desc())
+        ).all(),
+        trial_requests=db.session.scalars(
+            select(TrialRequest)
+            .where(TrialRequest.user_id == user.id)
+            .order_by(TrialRequest.created_at.desc())
+        ).all(),
+        trail=audit_trail(AuditEntry.customer_id == user.id),
+        standing=trial_standing(db.session, user),
+        issue_form=IssueTrialForm(email=user.email),
+        role_form=RoleForm(role=user.role),
+        disable_form=DisableForm(),
+        enable_form=EnableForm(),
+    )
+
+
+def render_license(license, *, extend_form=None, revoke_form=None, reinstate_form=None, status=200):
+    return render_template(
+        "support/license.html",
+        license=license,
+        now=now(),
+        orders=db.session.scalars(
+            select(Order).where(Order.license_id == license.id).order_by(Order.created_at.desc())
+        ).all(),
+        trail=audit_trail(AuditEntry.license_id == license.id),
+        extend_form=extend_form or ExtendTrialForm(),
+        revoke_form=revoke_form or RevokeForm(),
+        reinstate_form=reinstate_form or ReinstateForm(),
+    ), status
+
+
+@bp.route("/licenses/<code>")
+def license_page(code):
+    return render_license(get_license_by_code(code))
+
+
+@bp.route("/licenses/<code>/certificates/<int:serial>.lic")
+def download_certificate(code, serial):
+    license = get_license_by_code(code)
+    certificate = db.session.scalar(
+        select(Certificate).where(Certificate.license_id == license.id, Certificate.serial == serial)
+    )
+    if certificate is None:
+        abort(404)
+    return certificate_response(certificate)
+
+
+@bp.route("/licenses/<code>/extend", methods=["POST"])
+def extend_license_trial(code):
+    license = get_license_by_code(code)
+    form = ExtendTrialForm()
+    if not form.validate_on_submit():
+        return render_license(license, extend_form=form, status=400)
+    try:
+        certificate = extend_trial(
+            db.session,
+            license,
+            current_user,
+            days=form.days.data,
+            reason=form.reason.data,
+            keyring=keyring(),
+            now=now(),
+            pack_size=pack_size(),
+        )
+    except TrialError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+    else:
+        db.session.commit()
+        flash(
+            f"Trial {license.code} extended by {form.days.data} days: certificate #{certificate.serial} "
+            "is on its way to the customer.",
+            "success",
+        )
+    return redirect(url_for("support.license_page", code=license.code))
+
+
+@bp.route("/licenses/<code>/revoke", methods=["POST"])
+def revoke(code):
+    license = get_license_by_code(code)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        return render_license(license, revoke_form=form, status=400)
+    try:
+        certificate = revoke_license(
+            db.session,
+            license,
+            current_user,
+            reason=form.reason.data,
+            keyring=keyring(),
+            now=now(),
+            pack_size=pack_size(),
+        )
+    except LicenseActionError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+    else:
+        db.session.commit()
+        flash(f"{license.code} is revoked: certificate #{certificate.serial} says so.", "success")
+    return redirect(url_for("support.license_page", code=license.code))
+
+
+@bp.route("/licenses/<code>/reinstate", methods=["POST"])
+def reinstate(code):
+    license = get_license_by_code(code)
+    form = ReinstateForm()
+    if not form.validate_on_submit():
+        return render_license(license, reinstate_form=form, status=400)
+    try:
+        certificate = reinstate_license(
+            db.session,
+            license,
+            current_user,
+            reason=form.reason.data,
+            keyring=keyring(),
+            now=now(),
+            pack_size=pack_size(),
+        )
+    except LicenseActionError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+    else:
+        db.session.commit()
+        flash(
+            f"{license.code} is active again: certificate #{certificate.serial} went to the customer.",
+            "success",
+        )
+    return redirect(url_for("support.license_page", code=license.code))

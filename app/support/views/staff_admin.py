@@ -1,0 +1,126 @@
+"""Admins only: the staff list, invitations, roles, and disabling accounts."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.tokens import TokenService, reset_state
+from app.extensions import db
+from app.models import User
+from app.models.user import STAFF_ROLES
+from app.security import admin_required, safe_next
+from app.support.forms import DisableForm, EnableForm, InviteStaffForm, RoleForm
+from app.support.staff import StaffError, change_role, disable_user, enable_user, invite_staff
+from app.support.views import bp, now
+
+
+def set_password_link(user):
+    """The password-reset link (same token service and page), which a new staff member uses first."""
+    config = current_app.config
+    tokens = TokenService(config["SECRET_KEY"], "reset-password", config["RESET_TOKEN_MAX_AGE"])
+    return url_for("auth.reset_password", token=tokens.make(user.id, reset_state(user)), _external=True)
+
+
+def get_user(user_id):
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def back_to_staff():
+    return redirect(safe_next(request.form.get("next"), url_for("support.staff")))
+
+
+def render_staff(invite_form=None, status=200):
+    members = db.session.scalars(
+        select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.role, User.email)
+    ).all()
+    return render_template(
+        "support/staff.html",
+        members=members,
+        invite_form=invite_form or InviteStaffForm(),
+        # formdata=None: after a failed invitation, the posted role belongs to the invitation.
+        role_forms={member.id: RoleForm(formdata=None, role=member.role) for member in members},
+    ), status
+
+
+@bp.route("/staff")
+@admin_required
+def staff():
+    return render_staff()
+
+
+@bp.route("/staff/invite", methods=["POST"])
+@admin_required
+def invite():
+    form = InviteStaffForm()
+    if not form.validate_on_submit():
+        return render_staff(form, status=400)
+    try:
+        user = invite_staff(
+            db.session,
+            current_user,
+            email=form.email.data,
+            role=form.role.data,
+            now=now(),
+            set_password_link=set_password_link,
+        )
+    except StaffError as exc:
+        db.session.rollback()
+        form.email.errors.append(exc.message)
+        return render_staff(form, status=400)
+    db.session.commit()
+    flash(f"Invitation sent to {user.email}: the link in it lets them choose a password.", "success")
+    return redirect(url_for("support.staff"))
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@admin_required
+def set_role(user_id):
+    user = get_user(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            change_role(db.session, current_user, user, form.role.data)
+        except StaffError as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+        else:
+            db.session.commit()
+            flash(f"{user.email} is now {user.role}.", "success")
+    else:
+        flash("Choose one of the roles in the list.", "error")
+    return back_to_staff()
+
+
+@bp.route("/users/<int:user_id>/disable", methods=["POST"])
+@admin_required
+def disable(user_id):
+    user = get_user(user_id)
+    if DisableForm().validate_on_submit():
+        try:
+            disable_user(db.session, current_user, user, now=now())
+        except StaffError as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+        else:
+            db.session.commit()
+            flash(f"{user.email} is disabled and can no longer log in.", "success")
+    return back_to_staff()
+
+
+@bp.route("/users/<int:user_id>/enable", methods=["POST"])
+@admin_required
+def enable(user_id):
+    user = get_user(user_id)
+    if EnableForm().validate_on_submit():
+        try:
+            enable_user(db.session, current_user, user)
+        except StaffError as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+        else:
+            db.session.commit()
+            flash(f"{user.email} can log in again.", "success")
+    return back_to_staff()

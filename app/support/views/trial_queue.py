@@ -1,0 +1,161 @@
+"""The trial queue: approve or deny requests, or issue a trial directly."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import License, TrialRequest, User
+from app.models.user import normalize_email
+from app.support.forms import ApproveTrialForm, DenyTrialForm, IssueTrialForm
+from app.support.views import bp, keyring, now, trial_terms
+from app.trials.service import TrialError, approve_request, deny_request, issue_trial
+
+RECENT_DECISIONS = 20
+
+
+def decision_forms(trial_request, formdata=None):
+    """The approve and deny forms of one request in the queue.
+
+    Prefixed by the request, so that every field on the page has its own id; the
+    page's CSRF token is checked for every POST by CSRFProtect, not per form.
+    """
+    options = {"formdata": formdata, "meta": {"csrf": False}}
+    return (
+        ApproveTrialForm(prefix=f"approve-{trial_request.id}", **options),
+        DenyTrialForm(prefix=f"deny-{trial_request.id}", **options),
+    )
+
+
+def get_trial_request(request_id):
+    trial_request = db.session.get(TrialRequest, request_id)
+    if trial_request is None:
+        abort(404)
+    return trial_request
+
+
+def _grouped(query, key):
+    grouped = {}
+    for row in db.session.scalars(query):
+        grouped.setdefault(key(row), []).append(row)
+    return grouped
+
+
+def render_queue(*, submitted=None, issue_form=None, status=200):
+    """The queue page; ``submitted`` maps a request id to its forms as posted, errors and all."""
+    pending = db.session.scalars(
+        select(TrialRequest)
+        .where(TrialRequest.status == "pending")
+        .order_by(TrialRequest.created_at, TrialRequest.id)
+    ).all()
+    customers = [r.user_id for r in pending]
+    decided = db.session.scalars(
+        select(TrialRequest)
+        .where(TrialRequest.status != "pending")
+        .order_by(TrialRequest.decided_at.desc(), TrialRequest.id.desc())
+        .limit(RECENT_DECISIONS)
+    ).all()
+    forms = {r.id: decision_forms(r) for r in pending} | (submitted or {})
+    return render_template(
+        "support/trials.html",
+        pending=pending,
+        decided=decided,
+        licenses=_grouped(
+            select(License).where(License.owner_id.in_(customers)).order_by(License.created_at),
+            key=lambda license: license.owner_id,
+        ),
+        history=_grouped(
+            select(TrialRequest)
+            .where(TrialRequest.user_id.in_(customers), TrialRequest.status != "pending")
+            .order_by(TrialRequest.created_at),
+            key=lambda earlier: earlier.user_id,
+        ),
+        forms=forms,
+        issue_form=issue_form or IssueTrialForm(),
+        terms=trial_terms(),
+        now=now(),
+    ), status
+
+
+@bp.route("/trials")
+def trial_queue():
+    return render_queue()
+
+
+@bp.route("/trials/<int:request_id>/approve", methods=["POST"])
+def approve_trial(request_id):
+    trial_request = get_trial_request(request_id)
+    forms = decision_forms(trial_request, request.form)
+    if not forms[0].validate():
+        return render_queue(submitted={trial_request.id: forms}, status=400)
+    try:
+        license = approve_request(
+            db.session,
+            trial_request,
+            current_user,
+            note=forms[0].note.data,
+            terms=trial_terms(),
+            keyring=keyring(),
+            now=now(),
+        )
+    except TrialError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for("support.trial_queue"))
+    db.session.commit()
+    flash(
+        f"Trial approved: {license.code} for {trial_request.user.email}, {license.accounts} accounts. "
+        "The customer has the certificate by email.",
+        "success",
+    )
+    return redirect(url_for("support.trial_queue"))
+
+
+@bp.route("/trials/<int:request_id>/deny", methods=["POST"])
+def deny_trial(request_id):
+    trial_request = get_trial_request(request_id)
+    forms = decision_forms(trial_request, request.form)
+    if not forms[1].validate():
+        return render_queue(submitted={trial_request.id: forms}, status=400)
+    try:
+        deny_request(db.session, trial_request, current_user, reason=forms[1].reason.data, now=now())
+    except TrialError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for("support.trial_queue"))
+    db.session.commit()
+    flash(
+        f"Trial request from {trial_request.user.email} denied. The customer has the reason by email.", "info"
+    )
+    return redirect(url_for("support.trial_queue"))
+
+
+@bp.route("/trials/issue", methods=["POST"])
+def issue_trial_directly():
+    form = IssueTrialForm()
+    if not form.validate_on_submit():
+        return render_queue(issue_form=form, status=400)
+    customer = db.session.scalar(select(User).where(User.email == normalize_email(form.email.data)))
+    if customer is None:
+        form.email.errors.append(f"There is no account for {form.email.data}: the customer registers first.")
+        return render_queue(issue_form=form, status=400)
+    try:
+        license = issue_trial(
+            db.session,
+            customer,
+            current_user,
+            note=form.note.data,
+            terms=trial_terms(),
+            keyring=keyring(),
+            now=now(),
+        )
+    except TrialError as exc:
+        db.session.rollback()
+        form.email.errors.append(exc.message)
+        return render_queue(issue_form=form, status=400)
+    db.session.commit()
+    flash(
+        f"Trial {license.code} issued to {customer.email}. The customer has the certificate by email.",
+        "success",
+    )
+    return redirect(url_for("support.customer", user_id=customer.id))

@@ -1,0 +1,34 @@
+"""flask trials notify: the reminders before and on the day a trial ends."""
+
+from datetime import UTC, datetime
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.mail import deliver_after_commit
+from app.trials.notices import WARN_DAYS, send_trial_notices
+
+trials = AppGroup("trials", help="30-day trial licenses.")
+
+
+@trials.command("notify")
+def notify():
+    """Email customers whose trial ends within a week, and on the day it ends (each email once).
+
+    Run it daily, e.g. from cron; running it more often sends nothing twice.
+    """
+    if not current_app.config.get("SERVER_NAME"):
+        raise click.ClickException(
+            "SERVER_NAME is not set: the emails link to the portal and need its address "
+            "(e.g. SERVER_NAME=licenses.example.com)."
+        )
+    sent = send_trial_notices(db.session, datetime.now(UTC), warn_days=WARN_DAYS)
+    db.session.commit()
+    deliver_after_commit(current_app.config)
+    click.echo(f"Queued {sent.warnings} 'trial ends soon' and {sent.endings} 'trial ends today' email(s).")
+
+
+def init_app(app):
+    app.cli.add_command(trials)
