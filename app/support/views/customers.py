@@ -157,14 +157,14 @@ def extend_license_trial(code):
     return redirect(url_for("support.license_page", code=license.code))
 
 
-@bp.route("/licenses/<code>/revoke", methods=["POST"])
-def revoke(code):
+def _status_change(code, form_class, form_name, action, done):
+    """Revoke or reinstate: validate the reason, act, commit, and say what happened."""
     license = get_license_by_code(code)
-    form = RevokeForm()
+    form = form_class()
     if not form.validate_on_submit():
-        return render_license(license, revoke_form=form, status=400)
+        return render_license(license, status=400, **{form_name: form})
     try:
-        certificate = revoke_license(
+        certificate = action(
             db.session,
             license,
             current_user,
@@ -178,33 +178,23 @@ def revoke(code):
         flash(exc.message, "warning")
     else:
         db.session.commit()
-        flash(f"{license.code} is revoked: certificate #{certificate.serial} says so.", "success")
+        flash(done.format(code=license.code, serial=certificate.serial), "success")
     return redirect(url_for("support.license_page", code=license.code))
+
+
+@bp.route("/licenses/<code>/revoke", methods=["POST"])
+def revoke(code):
+    return _status_change(
+        code, RevokeForm, "revoke_form", revoke_license, "{code} is revoked: certificate #{serial} says so."
+    )
 
 
 @bp.route("/licenses/<code>/reinstate", methods=["POST"])
 def reinstate(code):
-    license = get_license_by_code(code)
-    form = ReinstateForm()
-    if not form.validate_on_submit():
-        return render_license(license, reinstate_form=form, status=400)
-    try:
-        certificate = reinstate_license(
-            db.session,
-            license,
-            current_user,
-            reason=form.reason.data,
-            keyring=keyring(),
-            now=now(),
-            pack_size=pack_size(),
-        )
-    except LicenseActionError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-    else:
-        db.session.commit()
-        flash(
-            f"{license.code} is active again: certificate #{certificate.serial} went to the customer.",
-            "success",
-        )
-    return redirect(url_for("support.license_page", code=license.code))
+    return _status_change(
+        code,
+        ReinstateForm,
+        "reinstate_form",
+        reinstate_license,
+        "{code} is active again: certificate #{serial} went to the customer.",
+    )
