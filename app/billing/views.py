@@ -18,7 +18,6 @@ from flask import (
 )
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.billing import webhooks
 from app.billing.customers import new_setup_intent, stripe_customer
@@ -42,8 +41,8 @@ from app.billing.orders import (
 )
 from app.billing.pricing import PricingError, parse_accounts, quote
 from app.extensions import db, limiter
-from app.licensing.codes import normalize_license_code
-from app.models import License, Order
+from app.models import Order
+from app.portal.lookups import own_license
 from app.security import confirmed_required
 from app.services import current_gateway, current_keyring
 
@@ -68,13 +67,6 @@ def get_order(order_id):
     if order is None or order.user_id != current_user.id:
         abort(404)
     return order
-
-
-def get_license(code):
-    license = db.session.scalar(select(License).where(License.code == normalize_license_code(code)))
-    if license is None or license.owner_id != current_user.id:
-        abort(404)
-    return license
 
 
 def _per_customer():
@@ -117,7 +109,7 @@ def new_order():
 @login_required
 @confirmed_required
 def upgrade(code):
-    license = get_license(code)
+    license = own_license(code)
     if license.status == "revoked" or license.upgrades_frozen:
         flash(
             "This license is revoked: it cannot be upgraded."
@@ -154,7 +146,7 @@ def _order_step(license):
 @login_required
 def price_quote():
     """The live price of the order form, computed here so that the browser never does sums."""
-    license = get_license(request.args["license"]) if request.args.get("license") else None
+    license = own_license(request.args["license"]) if request.args.get("license") else None
     cfg = current_app.config
     try:
         accounts = parse_accounts(

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.licensing.certificates import build_claims, issue_certificate
-from app.licensing.codes import generate_license_code
+from app.licensing.codes import generate_license_code, normalize_license_code
 from app.licensing.policy import accounts_policy
 from app.models import Certificate, License
 
@@ -86,6 +86,11 @@ def issue_next_certificate(session, license, keyring, *, reason, now, order_id=N
         previous.superseded_by_id = certificate.id
     session.expire(license, ["certificates"])
     return certificate
+
+
+def license_by_code(session, code):
+    """The license with this code, however the customer typed it; None if there is none."""
+    return session.scalar(select(License).where(License.code == normalize_license_code(code)))
 
 
 def licenses_of(session, user):

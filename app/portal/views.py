@@ -8,21 +8,12 @@ from sqlalchemy import select
 
 from app.auth.forms import ResendConfirmationForm
 from app.extensions import db
-from app.licensing.codes import normalize_license_code
 from app.licensing.issuing import license_policy, licenses_of
-from app.models import Certificate, License
+from app.models import Certificate
+from app.portal.lookups import own_license
 from app.services import current_keyring
 
 bp = Blueprint("portal", __name__)
-
-
-def get_license(code, owner=None):
-    """The license with this code, if `owner` (default: the current user) owns it; else 404."""
-    owner = owner or current_user
-    license = db.session.scalar(select(License).where(License.code == normalize_license_code(code)))
-    if license is None or license.owner_id != owner.id:
-        abort(404)
-    return license
 
 
 @bp.route("/")
@@ -46,7 +37,7 @@ def home():
 @bp.route("/licenses/<code>")
 @login_required
 def license_page(code):
-    license = get_license(code)
+    license = own_license(code)
     now = datetime.now(UTC)
     created, check, error = request.args.get("created"), None, None
     if created is not None:
@@ -63,7 +54,7 @@ def license_page(code):
 @bp.route("/licenses/<code>/certificates/<int:serial>.lic")
 @login_required
 def download_certificate(code, serial):
-    license = get_license(code)
+    license = own_license(code)
     certificate = db.session.scalar(
         select(Certificate).where(Certificate.license_id == license.id, Certificate.serial == serial)
     )

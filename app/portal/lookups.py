@@ -1,0 +1,14 @@
+"""The current customer's own records: anyone else's are not found (404, never 403)."""
+
+from flask import abort
+from flask_login import current_user
+
+from app.extensions import db
+from app.licensing.issuing import license_by_code
+
+
+def own_license(code):
+    license = license_by_code(db.session, code)
+    if license is None or license.owner_id != current_user.id:
+        abort(404)
+    return license
