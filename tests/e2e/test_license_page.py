@@ -33,4 +33,9 @@ def test_license_page_check_and_download(page, customer, make_license, keyring, 
     path = output_dir / download.suggested_filename
     download.save_as(path)
     assert verify_certificate(path.read_text(), keyring.public_keys()).accounts == 100
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/licenses")
+    expect(page.get_by_role("link", name=license.code)).to_be_visible()
+    page.screenshot(path=output_dir / "my-licenses-phone.png", full_page=True)
     assert page.js_errors == []
