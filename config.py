@@ -43,6 +43,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = False
     PREFERRED_URL_SCHEME = "http"
     SERVER_NAME = os.environ.get("SERVER_NAME")
+    # The portal's public address, for links in emails that commands send (flask trials notify).
+    PORTAL_URL = os.environ.get("PORTAL_URL")
     HSTS = False
 
     WTF_CSRF_TIME_LIMIT = None
@@ -94,6 +96,7 @@ def _dev_secret_key():
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
+    PORTAL_URL = os.environ.get("PORTAL_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
 
     def __init__(self):
         if not self.SECRET_KEY:
@@ -108,6 +111,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
     SUPPORT_EMAIL = "support@example.com"
+    PORTAL_URL = "http://portal.test"
     STRIPE_SECRET_KEY = "sk_test_portal"
     STRIPE_PUBLISHABLE_KEY = "pk_test_portal"
     STRIPE_WEBHOOK_SECRET = "whsec_test_portal"

@@ -11,7 +11,10 @@ from app.licensing.keys import load_keyring
 def current_keyring():
     """The key ring in LICENSE_KEYS_PATH, reloaded when the file changes (`flask keys rotate`)."""
     path = current_app.config["LICENSE_KEYS_PATH"]
-    stamp = os.stat(path).st_mtime_ns
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError:
+        return load_keyring(path)  # raises KeyRingError saying what is wrong with the file
     cached = current_app.extensions.get("license_keyring")
     if cached is None or cached[0] != (path, stamp):
         cached = ((path, stamp), load_keyring(path))

@@ -12,6 +12,7 @@ from app.billing.fulfilment import FulfilmentSettings, commit_exactly_once, sett
 from app.billing.gateway import GatewayError
 from app.billing.orders import orders_to_reconcile
 from app.extensions import db
+from app.licensing.keys import KeyRingError
 from app.mail import deliver_after_commit
 from app.models import Order
 from app.services import current_gateway, current_keyring
@@ -33,7 +34,10 @@ FAILED_LOOKBACK = timedelta(days=7)
 def reconcile(minutes):
     """Check unsettled orders against Stripe: fulfil the paid ones, fail the failed ones."""
     now = datetime.now(UTC)
-    settings = FulfilmentSettings.from_config(current_app.config, current_keyring())
+    try:
+        settings = FulfilmentSettings.from_config(current_app.config, current_keyring())
+    except KeyRingError as error:
+        raise click.ClickException(str(error)) from None
     gateway = current_gateway()
     candidates = orders_to_reconcile(
         db.session, started_before=now - timedelta(minutes=minutes), failed_since=now - FAILED_LOOKBACK

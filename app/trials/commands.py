@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cli import portal_links
 from app.extensions import db
 from app.mail import deliver_after_commit
 from app.trials.notices import WARN_DAYS, send_trial_notices
@@ -19,12 +20,8 @@ def notify():
 
     Run it daily, e.g. from cron; running it more often sends nothing twice.
     """
-    if not current_app.config.get("SERVER_NAME"):
-        raise click.ClickException(
-            "SERVER_NAME is not set: the emails link to the portal and need its address "
-            "(e.g. SERVER_NAME=licenses.example.com)."
-        )
-    sent = send_trial_notices(db.session, datetime.now(UTC), warn_days=WARN_DAYS)
+    with portal_links():
+        sent = send_trial_notices(db.session, datetime.now(UTC), warn_days=WARN_DAYS)
     db.session.commit()
     deliver_after_commit(current_app.config)
     click.echo(f"Queued {sent.warnings} 'trial ends soon' and {sent.endings} 'trial ends today' email(s).")

@@ -608,9 +608,18 @@ def test_notify_leaves_converted_and_revoked_trials_alone(runner, make_license, 
 
 
 def test_notify_needs_the_portal_address(app, runner, make_license):
-    app.config["SERVER_NAME"] = None
+    app.config.update(SERVER_NAME=None, PORTAL_URL=None)
     result = runner.invoke(args=["trials", "notify"])
-    assert result.exit_code != 0 and "SERVER_NAME is not set" in result.output
+    assert result.exit_code != 0 and "PORTAL_URL is not set" in result.output
+
+
+def test_notify_links_to_the_portal_url(app, runner, make_license, customer):
+    app.config.update(SERVER_NAME=None, PORTAL_URL="https://licenses.example.com")
+    license = make_license(kind="trial", accounts=25, now=START)
+    with time_machine.travel(END - timedelta(days=3), tick=False):
+        notify(runner)
+    [message] = sent_mail(customer.email)
+    assert f"https://licenses.example.com/licenses/{license.code}/upgrade" in message.text_body
 
 
 def test_extension_rearms_the_reminders(runner, agent, make_license, customer):
