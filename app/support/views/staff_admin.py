@@ -75,52 +75,48 @@ def invite():
     return redirect(url_for("support.staff"))
 
 
+def apply_staff_change(change, user, done, **arguments):
+    """Make ``change`` to ``user`` as the current admin, or roll it back and show why it was refused.
+
+    ``done`` is the message of success, formatted with the user as it is afterwards.
+    """
+    try:
+        change(db.session, current_user, user, **arguments)
+    except StaffError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+    else:
+        db.session.commit()
+        flash(done.format(user=user), "success")
+    return back_to_staff()
+
+
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
 @admin_required
 def set_role(user_id):
     user = get_user(user_id)
     form = RoleForm()
-    if form.validate_on_submit():
-        try:
-            change_role(db.session, current_user, user, form.role.data)
-        except StaffError as exc:
-            db.session.rollback()
-            flash(exc.message, "warning")
-        else:
-            db.session.commit()
-            flash(f"{user.email} is now {user.role}.", "success")
-    else:
+    if not form.validate_on_submit():
         flash("Choose one of the roles in the list.", "error")
-    return back_to_staff()
+        return back_to_staff()
+    return apply_staff_change(change_role, user, "{user.email} is now {user.role}.", role=form.role.data)
 
 
 @bp.route("/users/<int:user_id>/disable", methods=["POST"])
 @admin_required
 def disable(user_id):
     user = get_user(user_id)
-    if DisableForm().validate_on_submit():
-        try:
-            disable_user(db.session, current_user, user, now=now())
-        except StaffError as exc:
-            db.session.rollback()
-            flash(exc.message, "warning")
-        else:
-            db.session.commit()
-            flash(f"{user.email} is disabled and can no longer log in.", "success")
-    return back_to_staff()
+    if not DisableForm().validate_on_submit():
+        return back_to_staff()
+    return apply_staff_change(
+        disable_user, user, "{user.email} is disabled and can no longer log in.", now=now()
+    )
 
 
 @bp.route("/users/<int:user_id>/enable", methods=["POST"])
 @admin_required
 def enable(user_id):
     user = get_user(user_id)
-    if EnableForm().validate_on_submit():
-        try:
-            enable_user(db.session, current_user, user)
-        except StaffError as exc:
-            db.session.rollback()
-            flash(exc.message, "warning")
-        else:
-            db.session.commit()
-            flash(f"{user.email} can log in again.", "success")
-    return back_to_staff()
+    if not EnableForm().validate_on_submit():
+        return back_to_staff()
+    return apply_staff_change(enable_user, user, "{user.email} can log in again.")

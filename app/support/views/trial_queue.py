@@ -12,6 +12,7 @@ from app.support.views import bp, keyring, now, trial_terms
 from app.trials.service import TrialError, approve_request, deny_request, issue_trial
 
 RECENT_DECISIONS = 20
+APPROVE, DENY = 0, 1  # the forms of a request, in the order decision_forms gives them
 
 
 def decision_forms(trial_request, formdata=None):
@@ -82,52 +83,62 @@ def trial_queue():
     return render_queue()
 
 
-@bp.route("/trials/<int:request_id>/approve", methods=["POST"])
-def approve_trial(request_id):
+def decide(request_id, which, act, done, category):
+    """Approve or deny: validate the posted form, act on the request, commit, and say what happened.
+
+    ``which`` picks the form (``APPROVE`` or ``DENY``); ``act(trial_request, form)`` makes the
+    decision, and ``done`` is formatted with the request and what ``act`` returned.
+    """
     trial_request = get_trial_request(request_id)
     forms = decision_forms(trial_request, request.form)
-    if not forms[0].validate():
+    if not forms[which].validate():
         return render_queue(submitted={trial_request.id: forms}, status=400)
     try:
-        license = approve_request(
+        outcome = act(trial_request, forms[which])
+    except TrialError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+    else:
+        db.session.commit()
+        flash(done.format(trial_request=trial_request, outcome=outcome), category)
+    return redirect(url_for("support.trial_queue"))
+
+
+@bp.route("/trials/<int:request_id>/approve", methods=["POST"])
+def approve_trial(request_id):
+    def approve(trial_request, form):
+        return approve_request(
             db.session,
             trial_request,
             current_user,
-            note=forms[0].note.data,
+            note=form.note.data,
             terms=trial_terms(),
             keyring=keyring(),
             now=now(),
         )
-    except TrialError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for("support.trial_queue"))
-    db.session.commit()
-    flash(
-        f"Trial approved: {license.code} for {trial_request.user.email}, {license.accounts} accounts. "
+
+    return decide(
+        request_id,
+        APPROVE,
+        approve,
+        "Trial approved: {outcome.code} for {trial_request.user.email}, {outcome.accounts} accounts. "
         "The customer has the certificate by email.",
         "success",
     )
-    return redirect(url_for("support.trial_queue"))
 
 
 @bp.route("/trials/<int:request_id>/deny", methods=["POST"])
 def deny_trial(request_id):
-    trial_request = get_trial_request(request_id)
-    forms = decision_forms(trial_request, request.form)
-    if not forms[1].validate():
-        return render_queue(submitted={trial_request.id: forms}, status=400)
-    try:
-        deny_request(db.session, trial_request, current_user, reason=forms[1].reason.data, now=now())
-    except TrialError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for("support.trial_queue"))
-    db.session.commit()
-    flash(
-        f"Trial request from {trial_request.user.email} denied. The customer has the reason by email.", "info"
+    def deny(trial_request, form):
+        return deny_request(db.session, trial_request, current_user, reason=form.reason.data, now=now())
+
+    return decide(
+        request_id,
+        DENY,
+        deny,
+        "Trial request from {trial_request.user.email} denied. The customer has the reason by email.",
+        "info",
     )
-    return redirect(url_for("support.trial_queue"))
 
 
 @bp.route("/trials/issue", methods=["POST"])
