@@ -208,3 +208,47 @@ def make_license(app, customer):
         return license
 
     return make
+
+
+@pytest.fixture
+def customer_browser(browser, customer):
+    """The browser, logged in as the customer."""
+    browser.login(customer.email)
+    return browser
+
+
+@pytest.fixture
+def agent(browser, staff):
+    """The browser, logged in as the support agent."""
+    browser.login(staff.email)
+    return browser
+
+
+@pytest.fixture
+def buyer(customer):
+    """The customer, known to Stripe as a customer."""
+    customer.stripe_customer_id = "cus_buyer"
+    db.session.commit()
+    return customer
+
+
+@pytest.fixture
+def make_stripe_order(buyer):
+    """An order of the buyer's, paid by card in Stripe and waiting for Stripe's word (the webhook)."""
+    import uuid
+
+    from tests.factories import add_order
+
+    def make(license=None, accounts=50, status="pending", payment_intent=None):
+        return add_order(
+            buyer,
+            license=license,
+            accounts=accounts,
+            status=status,
+            stripe_payment_intent_id=payment_intent or f"pi_{uuid.uuid4().hex[:14]}",
+            card_brand="visa",
+            card_last4="4242",
+            payment_attempted_at=utcnow(),
+        )
+
+    return make

@@ -1,7 +1,10 @@
 """The browser harness: the portal served on a free port, driven by Playwright in Chromium."""
 
+import json
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -9,8 +12,11 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from tests.conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+RESULTS = ROOT / "test-results"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -78,3 +84,52 @@ def new_page(chromium, live_server):
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+def submit_login(page, email, password=PASSWORD):
+    """Fill in and send the login form the page shows."""
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def log_in(page, email, password=PASSWORD):
+    """Log in through the login page, as a person does."""
+    page.goto("/login")
+    submit_login(page, email, password)
+
+
+def download_certificate(page, output_dir):
+    """Click "Download certificate" and keep the file in ``output_dir``; returns its path."""
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download certificate").click()
+    certificate = output_dir / download_info.value.suggested_filename
+    download_info.value.save_as(certificate)
+    return certificate
+
+
+def extract_certificate(page, certificate, output_dir):
+    """Run the LicenseExtractor on ``certificate``, as on a control-panel server; returns its JSON report.
+
+    It checks the signature against the keys the portal publishes at /.well-known/license-keys.
+    """
+    keys = output_dir / "license-keys.json"
+    keys.write_bytes(page.request.get("/.well-known/license-keys").body())
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app.licensing.extractor",
+            str(certificate),
+            "--keys",
+            str(keys),
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import link_in, sent_mail
+from tests.e2e.conftest import log_in, submit_login
 
 pytestmark = pytest.mark.e2e
 
@@ -26,18 +27,14 @@ def test_register_confirm_logout_login(page, output_dir):
     page.goto(link_in(message))
     expect(page.get_by_text("your email address is confirmed")).to_be_visible()
 
-    page.get_by_label("Email").fill("alice@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    submit_login(page, "alice@example.com", PASSWORD)
     expect(page.get_by_role("heading", name="My licenses")).to_be_visible()
     expect(page.get_by_text("Confirm your email address.")).to_have_count(0)
     page.screenshot(path=output_dir / "my-licenses.png", full_page=True)
 
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_text("You are logged out.")).to_be_visible()
-    page.get_by_label("Email").fill("alice@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    submit_login(page, "alice@example.com", PASSWORD)
     expect(page).to_have_url(re.compile(r"/licenses$"))
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=output_dir / "my-licenses-phone.png", full_page=True)
@@ -45,8 +42,5 @@ def test_register_confirm_logout_login(page, output_dir):
 
 
 def test_wrong_password_shows_the_message(page, customer):
-    page.goto("/login")
-    page.get_by_label("Email").fill(customer.email)
-    page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, customer.email, "not-the-password")
     expect(page.get_by_text("The email or password is not correct.")).to_be_visible()

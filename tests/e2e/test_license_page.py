@@ -4,17 +4,14 @@ import pytest
 from playwright.sync_api import expect
 
 from app.licensing.extractor import verify_certificate
-from tests.conftest import PASSWORD
+from tests.e2e.conftest import download_certificate, log_in
 
 pytestmark = pytest.mark.e2e
 
 
 def test_license_page_check_and_download(page, customer, make_license, keyring, output_dir):
     license = make_license(accounts=100)
-    page.goto("/login")
-    page.get_by_label("Email").fill(customer.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, customer.email)
     page.get_by_role("link", name=license.code).click()
     expect(page.get_by_role("heading", name=f"License {license.code}")).to_be_visible()
     expect(page.locator("#certificate-text")).to_contain_text("-----BEGIN LICENSE CERTIFICATE-----")
@@ -26,12 +23,8 @@ def test_license_page_check_and_download(page, customer, make_license, keyring, 
     expect(page.locator("#policy-result")).to_contain_text("1 pack of 25 accounts")
     page.screenshot(path=output_dir / "license-page.png", full_page=True)
 
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download certificate").click()
-    download = download_info.value
-    assert download.suggested_filename == f"{license.code}-1.lic"
-    path = output_dir / download.suggested_filename
-    download.save_as(path)
+    path = download_certificate(page, output_dir)
+    assert path.name == f"{license.code}-1.lic"
     assert verify_certificate(path.read_text(), keyring.public_keys()).accounts == 100
 
     page.set_viewport_size({"width": 390, "height": 844})

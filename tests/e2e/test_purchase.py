@@ -3,12 +3,7 @@
 The portal runs on a live server that localstripe's webhooks reach, as Stripe's reach production.
 """
 
-import json
 import re
-import subprocess
-import sys
-import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -16,27 +11,16 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Order
-from tests.conftest import PASSWORD
+from tests.e2e.conftest import download_certificate, extract_certificate, log_in
 from tests.integration.localstripe_fixture import localstripe  # noqa: F401  (the fixture)
+from tests.integration.payments_helpers import DECLINED_CARD, VISA, stripe_settings
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[2]
-VISA = "4242424242424242"
-DECLINED_CARD = "4000000000000341"
 
 
 @pytest.fixture
 def settings(localstripe):  # noqa: F811
-    return {
-        "SERVER_NAME": None,
-        "STRIPE_API_BASE": localstripe.base_url,
-        "STRIPE_JS_URL": localstripe.js_url,
-        "STRIPE_SECRET_KEY": localstripe.secret_key,
-        "STRIPE_PUBLISHABLE_KEY": localstripe.publishable_key,
-        "STRIPE_WEBHOOK_SECRET": localstripe.webhook_secret,
-        "STRIPE_MAX_NETWORK_RETRIES": 0,
-    }
+    return {"SERVER_NAME": None, **stripe_settings(localstripe)}
 
 
 @pytest.fixture
@@ -45,10 +29,7 @@ def shop(page, customer, live_server, localstripe, app):  # noqa: F811
     localstripe.register_webhook(
         f"{live_server.url}/webhooks/stripe", secret=app.config["STRIPE_WEBHOOK_SECRET"]
     )
-    page.goto("/login")
-    page.get_by_label("Email").fill(customer.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, customer.email)
     expect(page.get_by_role("heading", name="My licenses")).to_be_visible()
     return page
 
@@ -87,43 +68,14 @@ def wait_until_paid(page, shots, name):
     page.screenshot(path=shots / f"{name}-5-paid.png", full_page=True)
 
 
-def download_and_extract(page, live_server, shots):
-    """Download the certificate and run the LicenseExtractor on it, as on a control-panel server."""
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Download certificate").click()
-    certificate = shots / download.value.suggested_filename
-    download.value.save_as(certificate)
-    keys = shots / "license-keys.json"
-    with urllib.request.urlopen(f"{live_server.url}/.well-known/license-keys", timeout=10) as response:
-        keys.write_bytes(response.read())
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "app.licensing.extractor",
-            str(certificate),
-            "--keys",
-            str(keys),
-            "--format",
-            "json",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def test_buy_a_license_of_50_accounts_then_upgrade_it_by_25(shop, live_server, output_dir):
+def test_buy_a_license_of_50_accounts_then_upgrade_it_by_25(shop, output_dir):
     page = shop
     page.get_by_role("link", name="Order a new license").click()
     order_accounts(page, 50, "2 packs × 25 accounts × $4.50 = $225.00", 50, output_dir, "new")
     pay_by_card(page, VISA, output_dir, "new")
     wait_until_paid(page, output_dir, "new")
 
-    report = download_and_extract(page, live_server, output_dir)
+    report = extract_certificate(page, download_certificate(page, output_dir), output_dir)
 
     assert report["signature"] == "valid"
     claims = report["claims"]
@@ -137,7 +89,7 @@ def test_buy_a_license_of_50_accounts_then_upgrade_it_by_25(shop, live_server, o
     pay_by_card(page, VISA, output_dir, "upgrade")
     wait_until_paid(page, output_dir, "upgrade")
 
-    upgraded = download_and_extract(page, live_server, output_dir)
+    upgraded = extract_certificate(page, download_certificate(page, output_dir), output_dir)
 
     assert (
         upgraded["claims"]["license_code"],

@@ -1,28 +1,17 @@
 """A customer asks for a trial, support approves it in another browser, the certificate verifies."""
 
-import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.e2e.conftest import download_certificate, extract_certificate, log_in
+from tests.factories import add_order
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def log_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def screenshots(page, output_dir, name):
@@ -69,32 +58,10 @@ def test_customer_gets_a_trial_approved_by_support(new_page, customer, staff, ou
     buyer.get_by_role("link", name=code).click()
     expect(buyer.get_by_role("heading", name=f"License {code}")).to_be_visible()
     screenshots(buyer, output_dir, "customer-license")
-    with buyer.expect_download() as download_info:
-        buyer.get_by_role("link", name="Download certificate").click()
-    certificate = output_dir / download_info.value.suggested_filename
-    download_info.value.save_as(certificate)
+    certificate = download_certificate(buyer, output_dir)
     assert certificate.name == f"{code}-1.lic"
 
-    keys = output_dir / "license-keys.json"
-    keys.write_bytes(buyer.request.get("/.well-known/license-keys").body())
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "app.licensing.extractor",
-            str(certificate),
-            "--keys",
-            str(keys),
-            "--format",
-            "json",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report = extract_certificate(buyer, certificate, output_dir)
     claims = report["claims"]
     assert (report["signature"], report["expired"]) == ("valid", False)
     assert (claims["license_code"], claims["kind"], claims["accounts"]) == (code, "trial", 25)
@@ -106,7 +73,7 @@ def test_customer_gets_a_trial_approved_by_support(new_page, customer, staff, ou
 
 def test_console_pages_on_desktop_and_phone(new_page, make_user, make_license, customer, staff, output_dir):
     from app.extensions import db
-    from app.models import Order, TrialRequest
+    from app.models import TrialRequest
 
     admin = make_user(email="admin@example.com", role="admin")
     waiting = make_user(email="waiting@example.com", company="Waiting Hosting")
@@ -121,21 +88,15 @@ def test_console_pages_on_desktop_and_phone(new_page, make_user, make_license, c
     )
     make_license(kind="trial", accounts=25)
     paid = make_license(accounts=75)
-    order = Order(
-        user_id=customer.id,
-        license_id=paid.id,
-        kind="upgrade",
+    order = add_order(
+        customer,
+        license=paid,
         accounts=25,
-        packs=1,
-        amount_cents=11250,
-        currency="usd",
         status="paid",
         stripe_payment_intent_id="pi_console_demo",
         card_brand="visa",
         card_last4="4242",
     )
-    db.session.add(order)
-    db.session.commit()
 
     console = new_page()
     log_in(console, admin.email)

@@ -6,41 +6,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.billing.pricing import quote
 from app.extensions import db
 from app.licensing.issuing import issue_next_certificate
 from app.models import Order, User
 from app.models.base import utcnow
 from tests.conftest import csrf_token
+from tests.factories import add_order
 from tests.integration.localstripe_fixture import free_port
 
 LABEL = "License amount you want to buy"
 
 
 @pytest.fixture
-def signed_in(browser, customer):
-    browser.login(customer.email)
-    return browser
-
-
-@pytest.fixture
 def make_order(customer):
     def make(license=None, accounts=50, status="pending", owner=None, **fields):
-        price = quote(accounts)
-        order = Order(
-            user=owner or customer,
-            license=license,
-            kind="upgrade" if license else "new",
-            accounts=price.accounts,
-            packs=price.packs,
-            amount_cents=price.amount_cents,
-            currency=price.currency,
-            status=status,
-            **fields,
-        )
-        db.session.add(order)
-        db.session.commit()
-        return order
+        return add_order(owner or customer, license=license, accounts=accounts, status=status, **fields)
 
     return make
 
@@ -56,46 +36,46 @@ def orders():
 # --- where ordering starts -------------------------------------------------------------------
 
 
-def test_my_licenses_offers_a_new_license(signed_in):
-    page = page_text(signed_in.get("/licenses"))
+def test_my_licenses_offers_a_new_license(customer_browser):
+    page = page_text(customer_browser.get("/licenses"))
 
     assert 'href="/orders/new"' in page and "Order a new license" in page
     assert 'href="/orders"' in page and ">Orders<" in page
 
 
-def test_paid_license_offers_an_upgrade(signed_in, make_license):
+def test_paid_license_offers_an_upgrade(customer_browser, make_license):
     license = make_license(accounts=50)
 
-    page = page_text(signed_in.get(f"/licenses/{license.code}"))
+    page = page_text(customer_browser.get(f"/licenses/{license.code}"))
 
     assert f'href="/licenses/{license.code}/upgrade"' in page and "Upgrade license" in page
 
 
-def test_trial_license_is_offered_for_sale(signed_in, make_license):
+def test_trial_license_is_offered_for_sale(customer_browser, make_license):
     trial = make_license(kind="trial", accounts=25)
 
-    page = page_text(signed_in.get(f"/licenses/{trial.code}"))
+    page = page_text(customer_browser.get(f"/licenses/{trial.code}"))
 
     assert "Buy this license" in page and "Upgrade license" not in page
 
 
-def test_frozen_license_shows_why_it_cannot_be_upgraded(signed_in, make_license):
+def test_frozen_license_shows_why_it_cannot_be_upgraded(customer_browser, make_license):
     license = make_license()
     license.upgrades_frozen = True
     db.session.commit()
 
-    page = page_text(signed_in.get(f"/licenses/{license.code}"))
+    page = page_text(customer_browser.get(f"/licenses/{license.code}"))
 
     assert "disabled" in page and "Upgrades are frozen while a payment dispute is open." in page
     assert f'href="/licenses/{license.code}/upgrade"' not in page
 
 
-def test_revoked_license_offers_no_upgrade(signed_in, make_license):
+def test_revoked_license_offers_no_upgrade(customer_browser, make_license):
     license = make_license()
     license.status = "revoked"
     db.session.commit()
 
-    assert "Upgrade license" not in page_text(signed_in.get(f"/licenses/{license.code}"))
+    assert "Upgrade license" not in page_text(customer_browser.get(f"/licenses/{license.code}"))
 
 
 def test_ordering_needs_a_login(client):
@@ -115,8 +95,8 @@ def test_unconfirmed_customer_cannot_order(browser, make_user):
 # --- the form and the confirmation step -------------------------------------------------------
 
 
-def test_order_form_shows_the_field_and_the_pack_price(signed_in):
-    page = page_text(signed_in.get("/orders/new"))
+def test_order_form_shows_the_field_and_the_pack_price(customer_browser):
+    page = page_text(customer_browser.get("/orders/new"))
 
     assert f'<label for="accounts">{LABEL}</label>' in page
     assert "1 pack × 25 accounts × $4.50 = $112.50" in page
@@ -135,16 +115,16 @@ def test_order_form_shows_the_field_and_the_pack_price(signed_in):
     ],
     ids=["empty", "zero", "negative", "not-a-number", "not-whole-packs", "over-the-maximum"],
 )
-def test_bad_amounts_are_refused_with_a_message(signed_in, amount, message):
-    response = signed_in.submit("/orders/new", {"accounts": amount})
+def test_bad_amounts_are_refused_with_a_message(customer_browser, amount, message):
+    response = customer_browser.submit("/orders/new", {"accounts": amount})
 
     assert response.status_code == 200
     assert message in page_text(response)
     assert orders() == []
 
 
-def test_confirmation_step_shows_the_price_before_anything_is_ordered(signed_in):
-    response = signed_in.submit("/orders/new", {"accounts": "50"})
+def test_confirmation_step_shows_the_price_before_anything_is_ordered(customer_browser):
+    response = customer_browser.submit("/orders/new", {"accounts": "50"})
 
     page = page_text(response)
     assert "Confirm your order" in page
@@ -153,26 +133,26 @@ def test_confirmation_step_shows_the_price_before_anything_is_ordered(signed_in)
     assert orders() == []
 
 
-def test_upgrade_confirmation_adds_to_the_license(signed_in, make_license):
+def test_upgrade_confirmation_adds_to_the_license(customer_browser, make_license):
     license = make_license(accounts=50)
 
-    page = page_text(signed_in.submit(f"/licenses/{license.code}/upgrade", {"accounts": "25"}))
+    page = page_text(customer_browser.submit(f"/licenses/{license.code}/upgrade", {"accounts": "25"}))
 
     assert "1 pack × 25 accounts × $4.50 = $112.50" in page
     assert re.search(r"Accounts after payment</dt><dd[^>]*>75<", page)
 
 
-def test_trial_confirmation_says_it_becomes_paid(signed_in, make_license):
+def test_trial_confirmation_says_it_becomes_paid(customer_browser, make_license):
     trial = make_license(kind="trial", accounts=25)
 
-    page = page_text(signed_in.submit(f"/licenses/{trial.code}/upgrade", {"accounts": "100"}))
+    page = page_text(customer_browser.submit(f"/licenses/{trial.code}/upgrade", {"accounts": "100"}))
 
     assert re.search(r"Accounts after payment</dt><dd[^>]*>100<", page)
     assert "becomes a paid license for 100 accounts, with no expiry date" in page
 
 
-def test_confirming_places_a_pending_order_priced_by_the_server(signed_in, customer):
-    response = signed_in.submit(
+def test_confirming_places_a_pending_order_priced_by_the_server(customer_browser, customer):
+    response = customer_browser.submit(
         "/orders/new", {"accounts": "50", "confirmed": "yes", "amount_cents": "1"}, form_url="/orders/new"
     )
 
@@ -187,61 +167,64 @@ def test_confirming_places_a_pending_order_priced_by_the_server(signed_in, custo
     assert (order.accounts, order.packs, order.amount_cents, order.currency) == (50, 2, 22500, "usd")
 
 
-def test_confirming_twice_keeps_one_order(signed_in):
-    first = signed_in.submit("/orders/new", {"accounts": "50", "confirmed": "yes"})
-    second = signed_in.submit("/orders/new", {"accounts": "50", "confirmed": "yes"})
+def test_confirming_twice_keeps_one_order(customer_browser):
+    first = customer_browser.submit("/orders/new", {"accounts": "50", "confirmed": "yes"})
+    second = customer_browser.submit("/orders/new", {"accounts": "50", "confirmed": "yes"})
 
     assert first.headers["Location"] == second.headers["Location"]
     assert len(orders()) == 1
 
 
-def test_upgrade_order_belongs_to_the_license(signed_in, make_license):
+def test_upgrade_order_belongs_to_the_license(customer_browser, make_license):
     license = make_license(accounts=50)
 
-    signed_in.submit(f"/licenses/{license.code}/upgrade", {"accounts": "25", "confirmed": "yes"})
+    customer_browser.submit(f"/licenses/{license.code}/upgrade", {"accounts": "25", "confirmed": "yes"})
 
     [order] = orders()
     assert (order.kind, order.license_id, order.amount_cents) == ("upgrade", license.id, 11250)
 
 
-def test_change_link_brings_the_amount_back(signed_in):
-    page = page_text(signed_in.get("/orders/new?accounts=75"))
+def test_change_link_brings_the_amount_back(customer_browser):
+    page = page_text(customer_browser.get("/orders/new?accounts=75"))
 
     assert 'value="75"' in page
 
 
-def test_frozen_license_cannot_be_upgraded(signed_in, make_license):
+def test_frozen_license_cannot_be_upgraded(customer_browser, make_license):
     license = make_license()
     license.upgrades_frozen = True
     db.session.commit()
 
-    response = signed_in.get(f"/licenses/{license.code}/upgrade")
+    response = customer_browser.get(f"/licenses/{license.code}/upgrade")
 
     assert response.headers["Location"] == f"/licenses/{license.code}"
-    assert "frozen while a payment dispute is open" in page_text(signed_in.get(response.headers["Location"]))
+    assert "frozen while a payment dispute is open" in page_text(
+        customer_browser.get(response.headers["Location"])
+    )
 
 
-def test_revoked_license_cannot_be_upgraded(signed_in, make_license):
+def test_revoked_license_cannot_be_upgraded(customer_browser, make_license):
     license = make_license()
     license.status = "revoked"
     db.session.commit()
 
     assert (
-        signed_in.get(f"/licenses/{license.code}/upgrade").headers["Location"] == f"/licenses/{license.code}"
+        customer_browser.get(f"/licenses/{license.code}/upgrade").headers["Location"]
+        == f"/licenses/{license.code}"
     )
 
 
-def test_another_customers_license_cannot_be_upgraded(signed_in, make_user, make_license):
+def test_another_customers_license_cannot_be_upgraded(customer_browser, make_user, make_license):
     other = make_license(owner=make_user(email="other@example.com"))
 
-    assert signed_in.get(f"/licenses/{other.code}/upgrade").status_code == 404
+    assert customer_browser.get(f"/licenses/{other.code}/upgrade").status_code == 404
 
 
 # --- the live price ------------------------------------------------------------------------------
 
 
-def test_quote_prices_on_the_server(signed_in):
-    answer = signed_in.get("/orders/quote?accounts=50").json
+def test_quote_prices_on_the_server(customer_browser):
+    answer = customer_browser.get("/orders/quote?accounts=50").json
 
     assert answer == {
         "ok": True,
@@ -252,62 +235,64 @@ def test_quote_prices_on_the_server(signed_in):
     }
 
 
-def test_quote_for_an_upgrade_counts_the_accounts_after(signed_in, make_license):
+def test_quote_for_an_upgrade_counts_the_accounts_after(customer_browser, make_license):
     license = make_license(accounts=50)
 
-    assert signed_in.get(f"/orders/quote?accounts=25&license={license.code}").json["accounts_after"] == 75
+    assert (
+        customer_browser.get(f"/orders/quote?accounts=25&license={license.code}").json["accounts_after"] == 75
+    )
 
 
-def test_quote_explains_a_bad_amount(signed_in):
-    response = signed_in.get("/orders/quote?accounts=30")
+def test_quote_explains_a_bad_amount(customer_browser):
+    response = customer_browser.get("/orders/quote?accounts=30")
 
     assert response.status_code == 422
     assert response.json == {"ok": False, "error": "30 is not a whole number of packs: buy 25 or 50."}
 
 
-def test_quote_of_another_customers_license_is_not_found(signed_in, make_user, make_license):
+def test_quote_of_another_customers_license_is_not_found(customer_browser, make_user, make_license):
     other = make_license(owner=make_user(email="other@example.com"))
 
-    assert signed_in.get(f"/orders/quote?accounts=25&license={other.code}").status_code == 404
+    assert customer_browser.get(f"/orders/quote?accounts=25&license={other.code}").status_code == 404
 
 
 # --- the order pages ---------------------------------------------------------------------------------
 
 
-def test_unpaid_order_offers_to_pay(signed_in, make_order):
+def test_unpaid_order_offers_to_pay(customer_browser, make_order):
     order = make_order()
 
-    page = page_text(signed_in.get(f"/orders/{order.id}"))
+    page = page_text(customer_browser.get(f"/orders/{order.id}"))
 
     assert "waiting for payment" in page and f'href="/orders/{order.id}/pay"' in page
     assert "data-poll-url" not in page
 
 
-def test_order_being_paid_waits_for_confirmation_and_polls(signed_in, make_order):
+def test_order_being_paid_waits_for_confirmation_and_polls(customer_browser, make_order):
     order = make_order(stripe_payment_intent_id="pi_waiting", payment_attempted_at=utcnow())
 
-    page = page_text(signed_in.get(f"/orders/{order.id}"))
+    page = page_text(customer_browser.get(f"/orders/{order.id}"))
 
     assert "Waiting for payment confirmation" in page
     assert f'data-poll-url="/orders/{order.id}/status"' in page and "js/order-status.js" in page
     assert f'href="/orders/{order.id}">Refresh</a>' in page
 
 
-def test_status_endpoint_reports_the_order(signed_in, make_order):
+def test_status_endpoint_reports_the_order(customer_browser, make_order):
     order = make_order(stripe_payment_intent_id="pi_waiting", payment_attempted_at=utcnow())
 
-    assert signed_in.get(f"/orders/{order.id}/status").json == {"status": "pending", "waiting": True}
+    assert customer_browser.get(f"/orders/{order.id}/status").json == {"status": "pending", "waiting": True}
 
 
-def test_failed_order_shows_why_and_offers_another_card(signed_in, make_order):
+def test_failed_order_shows_why_and_offers_another_card(customer_browser, make_order):
     order = make_order(status="failed", failure_message="Your card was declined.")
 
-    page = page_text(signed_in.get(f"/orders/{order.id}"))
+    page = page_text(customer_browser.get(f"/orders/{order.id}"))
 
     assert "Your card was declined." in page and "Try again or use another card" in page
 
 
-def test_paid_order_is_a_receipt_with_the_certificate(signed_in, make_order, make_license, keyring):
+def test_paid_order_is_a_receipt_with_the_certificate(customer_browser, make_order, make_license, keyring):
     license = make_license(accounts=50)
     order = make_order(
         license=license,
@@ -322,7 +307,7 @@ def test_paid_order_is_a_receipt_with_the_certificate(signed_in, make_order, mak
     issue_next_certificate(db.session, license, keyring, reason="upgrade", now=utcnow(), order_id=order.id)
     db.session.commit()
 
-    page = page_text(signed_in.get(f"/orders/{order.id}"))
+    page = page_text(customer_browser.get(f"/orders/{order.id}"))
 
     for text in ("Receipt", "$112.50", "1 × 25 accounts", "01 Mar 2026", "Visa ending in 4242", "pi_receipt"):
         assert text in page
@@ -330,7 +315,7 @@ def test_paid_order_is_a_receipt_with_the_certificate(signed_in, make_order, mak
     assert f'href="/licenses/{license.code}/certificates/2.lic"' in page and "Copy certificate" in page
 
 
-def test_order_history_lists_receipts(signed_in, make_order):
+def test_order_history_lists_receipts(customer_browser, make_order):
     make_order(
         status="paid",
         paid_at=utcnow(),
@@ -340,32 +325,32 @@ def test_order_history_lists_receipts(signed_in, make_order):
     )
     make_order(accounts=25)
 
-    page = page_text(signed_in.get("/orders"))
+    page = page_text(customer_browser.get("/orders"))
 
     assert "$225.00" in page and "$112.50" in page
     assert "Visa ····4242" in page and "pi_history" in page
     assert ">Receipt<" in page and ">Pay now<" in page
 
 
-def test_my_licenses_lists_orders_waiting_for_payment(signed_in, make_order):
+def test_my_licenses_lists_orders_waiting_for_payment(customer_browser, make_order):
     order = make_order(accounts=75)
     make_order(status="paid", paid_at=utcnow())
 
-    page = page_text(signed_in.get("/licenses"))
+    page = page_text(customer_browser.get("/licenses"))
 
     assert "Orders waiting for payment" in page and f">#{order.id}<" in page and "$337.50" in page
 
 
-def test_old_unpaid_orders_leave_my_licenses(signed_in, make_order):
+def test_old_unpaid_orders_leave_my_licenses(customer_browser, make_order):
     make_order(created_at=utcnow() - timedelta(days=8))
 
-    assert "Orders waiting for payment" not in page_text(signed_in.get("/licenses"))
+    assert "Orders waiting for payment" not in page_text(customer_browser.get("/licenses"))
 
 
-def test_paid_order_has_nothing_to_pay(signed_in, make_order):
+def test_paid_order_has_nothing_to_pay(customer_browser, make_order):
     order = make_order(status="paid", paid_at=utcnow())
 
-    assert signed_in.get(f"/orders/{order.id}/pay").headers["Location"] == f"/orders/{order.id}"
+    assert customer_browser.get(f"/orders/{order.id}/pay").headers["Location"] == f"/orders/{order.id}"
 
 
 @pytest.mark.parametrize(
@@ -378,10 +363,12 @@ def test_paid_order_has_nothing_to_pay(signed_in, make_order):
         ("post", "/orders/{id}/setup"),
     ],
 )
-def test_another_customers_order_is_not_found(signed_in, make_user, make_order, method, path):
+def test_another_customers_order_is_not_found(customer_browser, make_user, make_order, method, path):
     order = make_order(owner=make_user(email="other@example.com"))
 
-    response = getattr(signed_in.client, method)(path.format(id=order.id), headers=csrf_header(signed_in))
+    response = getattr(customer_browser.client, method)(
+        path.format(id=order.id), headers=csrf_header(customer_browser)
+    )
 
     assert response.status_code == 404
 
@@ -401,21 +388,23 @@ class TestStripeUnreachable:
     def settings(self):
         return {"STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}", "STRIPE_MAX_NETWORK_RETRIES": 0}
 
-    def test_payment_page_says_payments_are_unavailable(self, signed_in, make_order):
+    def test_payment_page_says_payments_are_unavailable(self, customer_browser, make_order):
         order = make_order()
 
-        response = signed_in.get(f"/orders/{order.id}/pay")
+        response = customer_browser.get(f"/orders/{order.id}/pay")
 
         assert response.status_code == 503
         assert "Card payments are not available right now, and nothing was charged." in page_text(response)
 
-    def test_payment_that_cannot_reach_stripe_can_be_retried(self, signed_in, make_order, customer):
+    def test_payment_that_cannot_reach_stripe_can_be_retried(self, customer_browser, make_order, customer):
         order = make_order()
         customer.stripe_customer_id = "cus_unreachable"
         db.session.commit()
 
-        response = signed_in.client.post(
-            f"/orders/{order.id}/pay", json={"payment_method": "pm_card"}, headers=csrf_header(signed_in)
+        response = customer_browser.client.post(
+            f"/orders/{order.id}/pay",
+            json={"payment_method": "pm_card"},
+            headers=csrf_header(customer_browser),
         )
 
         assert response.status_code == 502
@@ -427,44 +416,44 @@ def csrf_header(browser):
     return {"X-CSRFToken": csrf_token(page_text(browser.get("/orders/new")))}
 
 
-def test_payment_without_a_card_is_refused(signed_in, make_order):
+def test_payment_without_a_card_is_refused(customer_browser, make_order):
     order = make_order()
 
-    response = signed_in.client.post(
-        f"/orders/{order.id}/pay", json={"payment_method": "<script>"}, headers=csrf_header(signed_in)
+    response = customer_browser.client.post(
+        f"/orders/{order.id}/pay", json={"payment_method": "<script>"}, headers=csrf_header(customer_browser)
     )
 
     assert (response.status_code, response.json["error"]) == (400, "Enter your card details again.")
 
 
-def test_payment_needs_the_csrf_token(signed_in, make_order):
+def test_payment_needs_the_csrf_token(customer_browser, make_order):
     order = make_order()
 
-    response = signed_in.client.post(f"/orders/{order.id}/pay", json={"payment_method": "pm_card"})
+    response = customer_browser.client.post(f"/orders/{order.id}/pay", json={"payment_method": "pm_card"})
 
     assert response.status_code == 400
     assert db.session.get(Order, order.id).payment_attempted_at is None
 
 
-def test_no_stripe_customer_is_created_before_paying(signed_in, customer):
-    signed_in.submit("/orders/new", {"accounts": "50"})
+def test_no_stripe_customer_is_created_before_paying(customer_browser, customer):
+    customer_browser.submit("/orders/new", {"accounts": "50"})
 
     assert db.session.get(User, customer.id).stripe_customer_id is None
 
 
-def test_upgrade_order_cannot_be_paid_once_its_license_is_frozen(signed_in, make_order, make_license):
+def test_upgrade_order_cannot_be_paid_once_its_license_is_frozen(customer_browser, make_order, make_license):
     license = make_license()
     order = make_order(license=license, accounts=25)
     license.upgrades_frozen = True
     db.session.commit()
 
-    response = signed_in.get(f"/orders/{order.id}/pay")
+    response = customer_browser.get(f"/orders/{order.id}/pay")
 
     assert response.headers["Location"] == f"/orders/{order.id}"
-    page = page_text(signed_in.get(response.headers["Location"]))
+    page = page_text(customer_browser.get(response.headers["Location"]))
     assert "frozen while a payment dispute is open" in page and f'href="/orders/{order.id}/pay"' not in page
-    refused = signed_in.client.post(
-        f"/orders/{order.id}/pay", json={"payment_method": "pm_card"}, headers=csrf_header(signed_in)
+    refused = customer_browser.client.post(
+        f"/orders/{order.id}/pay", json={"payment_method": "pm_card"}, headers=csrf_header(customer_browser)
     )
     assert refused.status_code == 409 and "frozen" in refused.json["error"]
     assert db.session.get(Order, order.id).payment_attempted_at is None

@@ -8,14 +8,9 @@ from sqlalchemy import select
 from app.audit import record
 from app.extensions import db
 from app.licensing.extractor import verify_certificate
-from app.models import AuditEntry, Order, User
+from app.models import AuditEntry, User
 from tests.conftest import PASSWORD, Browser, link_in, sent_mail
-
-
-@pytest.fixture
-def agent(browser, staff):
-    browser.login(staff.email)
-    return browser
+from tests.factories import add_order
 
 
 @pytest.fixture
@@ -39,20 +34,7 @@ def audit_entries():
 
 
 def make_order(customer, license=None, status="paid", accounts=25, **fields):
-    order = Order(
-        user_id=customer.id,
-        license_id=license.id if license else None,
-        kind="upgrade" if license else "new",
-        accounts=accounts,
-        packs=accounts // 25,
-        amount_cents=accounts * 450,
-        currency="usd",
-        status=status,
-        **fields,
-    )
-    db.session.add(order)
-    db.session.commit()
-    return order
+    return add_order(customer, license=license, accounts=accounts, status=status, **fields)
 
 
 CONSOLE_PAGES = [

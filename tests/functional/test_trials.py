@@ -21,12 +21,6 @@ TRIAL_FORM = {
 
 
 @pytest.fixture
-def customer_browser(browser, customer):
-    browser.login(customer.email)
-    return browser
-
-
-@pytest.fixture
 def agent(app, staff):
     """A second browser, logged in as the support agent."""
     agent = Browser(app.test_client())

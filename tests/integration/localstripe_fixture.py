@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from app.billing.gateway import StripeGateway
+from tools.devserver import stop
 from tools.localstripe_server import register_webhook
 
 __all__ = [
@@ -143,12 +144,7 @@ def localstripe(tmp_path_factory):
         _wait_until_answering(process, base_url, log_path)
         yield LocalStripe(base_url=base_url)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture

@@ -8,12 +8,10 @@ import pytest
 
 from app.billing.gateway import DECLINED, GatewayError, InvalidWebhook, PaymentInfo, StripeGateway
 from tests.integration.localstripe_fixture import free_port, sign_webhook
+from tests.integration.payments_helpers import DECLINED_CARD, NEEDS_3D_SECURE, VISA, stripe_event
 
 pytestmark = pytest.mark.integration
 
-VISA = "4242424242424242"
-DECLINED_CARD = "4000000000000341"
-NEEDS_3D_SECURE = "4000002500003155"
 ONE_PACK_CENTS = 11250
 
 
@@ -203,12 +201,8 @@ def test_unreachable_stripe_raises_a_retryable_gateway_error():
 
 
 def _event(event_type="payment_intent.succeeded"):
-    return {
-        "id": "evt_test",
-        "object": "event",
-        "type": event_type,
-        "data": {"object": {"id": "pi_test", "object": "payment_intent", "metadata": {"order_id": "42"}}},
-    }
+    intent = {"id": "pi_test", "object": "payment_intent", "metadata": {"order_id": "42"}}
+    return stripe_event(event_type, intent, event_id="evt_test")
 
 
 def test_parse_webhook_accepts_a_stripe_signature(gateway, localstripe):

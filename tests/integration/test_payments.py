@@ -1,5 +1,6 @@
 """Paying for orders against localstripe, with the webhooks it really sends."""
 
+import functools
 import json
 import re
 import threading
@@ -11,58 +12,50 @@ from sqlalchemy import select
 from app.billing.fulfilment import apply_full_refund
 from app.extensions import db
 from app.licensing.extractor import verify_certificate
-from app.models import Certificate, Order, StripeEvent
+from app.models import Order, StripeEvent
 from app.models.base import utcnow
 from tests.conftest import csrf_token, sent_mail
+from tests.factories import add_order, certificates_of
+from tests.integration import payments_helpers
 from tests.integration.localstripe_fixture import sign_webhook
+from tests.integration.payments_helpers import (
+    DECLINED_CARD,
+    NEEDS_3D_SECURE,
+    VISA,
+    stripe_event,
+    stripe_settings,
+)
 
 pytestmark = pytest.mark.integration
-
-VISA = "4242424242424242"
-DECLINED_CARD = "4000000000000341"
-NEEDS_3D_SECURE = "4000002500003155"
 
 
 @pytest.fixture
 def settings(localstripe):
-    return {
-        "STRIPE_API_BASE": localstripe.base_url,
-        "STRIPE_JS_URL": localstripe.js_url,
-        "STRIPE_SECRET_KEY": localstripe.secret_key,
-        "STRIPE_PUBLISHABLE_KEY": localstripe.publishable_key,
-        "STRIPE_WEBHOOK_SECRET": localstripe.webhook_secret,
-        "STRIPE_MAX_NETWORK_RETRIES": 0,
-    }
+    return stripe_settings(localstripe)
 
 
 @pytest.fixture
-def shopper(browser, customer):
-    browser.login(customer.email)
-    return browser
-
-
-@pytest.fixture
-def place_order(shopper):
+def place_order(customer_browser):
     def place(accounts=50, license=None):
         url = f"/licenses/{license.code}/upgrade" if license else "/orders/new"
-        response = shopper.submit(url, {"accounts": str(accounts), "confirmed": "yes"})
+        response = customer_browser.submit(url, {"accounts": str(accounts), "confirmed": "yes"})
         return int(re.fullmatch(r"/orders/(\d+)/pay", response.headers["Location"]).group(1))
 
     return place
 
 
 @pytest.fixture
-def pay(shopper, localstripe):
+def pay(customer_browser, localstripe):
     """What the payment page's script does: set up the card with Stripe, then ask the portal to charge it."""
 
     def pay(order_id, card=VISA, payment_method=None):
         if payment_method is None:
-            page = shopper.get(f"/orders/{order_id}/pay").get_data(as_text=True)
+            page = customer_browser.get(f"/orders/{order_id}/pay").get_data(as_text=True)
             client_secret = re.search(r'data-client-secret="([^"]+)"', page).group(1)
             payment_method = localstripe.confirm_card_setup(client_secret, card)
         else:
-            page = shopper.get("/orders/new").get_data(as_text=True)
-        response = shopper.client.post(
+            page = customer_browser.get("/orders/new").get_data(as_text=True)
+        response = customer_browser.client.post(
             f"/orders/{order_id}/pay",
             json={"payment_method": payment_method},
             headers={"X-CSRFToken": csrf_token(page)},
@@ -75,15 +68,7 @@ def pay(shopper, localstripe):
 
 @pytest.fixture
 def post_webhook(client):
-    def post(body, signature):
-        return client.post(
-            "/webhooks/stripe",
-            data=body,
-            content_type="application/json",
-            headers={"Stripe-Signature": signature},
-        )
-
-    return post
+    return functools.partial(payments_helpers.post_webhook, client)
 
 
 @pytest.fixture
@@ -99,10 +84,6 @@ def forward(webhook_inbox, post_webhook):
 
 def order(order_id):
     return db.session.get(Order, order_id)
-
-
-def certificates_of(order_id):
-    return db.session.scalars(select(Certificate).where(Certificate.order_id == order_id)).all()
 
 
 def run_reconcile(app):
@@ -205,12 +186,7 @@ def test_webhook_arriving_while_reconcile_runs_fulfils_once(
 
     def webhook():
         start.wait()
-        results["webhook"] = app.test_client().post(
-            "/webhooks/stripe",
-            data=body,
-            content_type="application/json",
-            headers={"Stripe-Signature": signature},
-        )
+        results["webhook"] = payments_helpers.post_webhook(app.test_client(), body, signature)
 
     def reconcile():
         start.wait()
@@ -232,14 +208,14 @@ def test_webhook_arriving_while_reconcile_runs_fulfils_once(
     assert len(sent_mail()) == 1
 
 
-def test_status_page_fulfils_when_the_webhook_is_late(place_order, pay, shopper):
+def test_status_page_fulfils_when_the_webhook_is_late(place_order, pay, customer_browser):
     order_id = place_order()
     pay(order_id)
-    assert shopper.get(f"/orders/{order_id}/status").json == {"status": "pending", "waiting": True}
+    assert customer_browser.get(f"/orders/{order_id}/status").json == {"status": "pending", "waiting": True}
     order(order_id).payment_attempted_at = utcnow() - timedelta(seconds=30)
     db.session.commit()
 
-    assert shopper.get(f"/orders/{order_id}/status").json == {"status": "paid", "waiting": False}
+    assert customer_browser.get(f"/orders/{order_id}/status").json == {"status": "paid", "waiting": False}
     assert len(certificates_of(order_id)) == 1
 
 
@@ -254,11 +230,11 @@ def test_3d_secure_payment_is_paid_once_the_bank_confirms(place_order, pay, loca
     assert order(order_id).status == "paid"
 
 
-def test_payment_page_offers_to_finish_a_started_3d_secure(place_order, pay, shopper):
+def test_payment_page_offers_to_finish_a_started_3d_secure(place_order, pay, customer_browser):
     order_id = place_order()
     answer = pay(order_id, NEEDS_3D_SECURE)
 
-    page = shopper.get(f"/orders/{order_id}/pay").get_data(as_text=True)
+    page = customer_browser.get(f"/orders/{order_id}/pay").get_data(as_text=True)
 
     assert f'data-resume-secret="{answer.json["client_secret"]}"' in page
     assert "Your bank asked you to confirm the payment you started." in page
@@ -275,9 +251,9 @@ def test_double_submission_charges_once(place_order, pay, localstripe):
     assert len(localstripe.api(f"/v1/charges?customer={customer_id}")["data"]) == 1
 
 
-def test_simultaneous_submissions_of_one_card_charge_once(app, place_order, shopper, localstripe):
+def test_simultaneous_submissions_of_one_card_charge_once(app, place_order, customer_browser, localstripe):
     order_id = place_order()
-    page = shopper.get(f"/orders/{order_id}/pay").get_data(as_text=True)
+    page = customer_browser.get(f"/orders/{order_id}/pay").get_data(as_text=True)
     client_secret = re.search(r'data-client-secret="([^"]+)"', page).group(1)
     payment_method = localstripe.confirm_card_setup(client_secret, VISA)
     start = threading.Barrier(3)
@@ -286,7 +262,7 @@ def test_simultaneous_submissions_of_one_card_charge_once(app, place_order, shop
     def click():
         start.wait()
         answers.append(
-            shopper.client.post(
+            customer_browser.client.post(
                 f"/orders/{order_id}/pay",
                 json={"payment_method": payment_method},
                 headers={"X-CSRFToken": csrf_token(page)},
@@ -306,11 +282,11 @@ def test_simultaneous_submissions_of_one_card_charge_once(app, place_order, shop
     assert len(localstripe.api(f"/v1/charges?customer={customer_id}")["data"]) == 1
 
 
-def test_payment_page_of_a_charged_order_goes_to_the_order(place_order, pay, shopper):
+def test_payment_page_of_a_charged_order_goes_to_the_order(place_order, pay, customer_browser):
     order_id = place_order()
     pay(order_id)
 
-    assert shopper.get(f"/orders/{order_id}/pay").headers["Location"] == f"/orders/{order_id}"
+    assert customer_browser.get(f"/orders/{order_id}/pay").headers["Location"] == f"/orders/{order_id}"
 
 
 def test_bad_signature_is_refused_and_nothing_is_stored(place_order, pay, webhook_inbox, post_webhook):
@@ -375,7 +351,7 @@ def test_support_refund_takes_the_accounts_back(
         "refunded": True,
         "payment_intent": refunded.stripe_payment_intent_id,
     }
-    payload = json.dumps({"id": "evt_refund", "type": "charge.refunded", "data": {"object": charge}}).encode()
+    payload = json.dumps(stripe_event("charge.refunded", charge, event_id="evt_refund")).encode()
     reported = post_webhook(payload, sign_webhook(payload, "whsec_test_portal"))
     assert reported.json["outcome"] == "ignored: the order is refunded"
     assert len(certificates_of(order_id)) == 2
@@ -408,19 +384,11 @@ def test_reconcile_reports_a_payment_stripe_does_not_know(app, make_order_with_p
 @pytest.fixture
 def make_order_with_payment(customer):
     def make(payment_intent_id):
-        placed = Order(
-            user=customer,
-            kind="new",
+        return add_order(
+            customer,
             accounts=25,
-            packs=1,
-            amount_cents=11250,
-            currency="usd",
-            status="pending",
             stripe_payment_intent_id=payment_intent_id,
             payment_attempted_at=utcnow() - timedelta(minutes=10),
         )
-        db.session.add(placed)
-        db.session.commit()
-        return placed
 
     return make

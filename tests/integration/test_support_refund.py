@@ -8,29 +8,19 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.licensing.extractor import verify_certificate
-from app.models import AuditEntry, Order
+from app.models import AuditEntry
 from tests.conftest import sent_mail
+from tests.factories import add_order
+from tests.integration.payments_helpers import NEEDS_3D_SECURE, VISA, stripe_settings
 
 pytestmark = pytest.mark.integration
 
-VISA = "4242424242424242"
-NEEDS_3D_SECURE = "4000002500003155"
 REASON = "Bought 25 accounts twice by mistake"
 
 
 @pytest.fixture
 def settings(localstripe):
-    return {
-        "STRIPE_API_BASE": localstripe.base_url,
-        "STRIPE_SECRET_KEY": localstripe.secret_key,
-        "STRIPE_MAX_NETWORK_RETRIES": 0,
-    }
-
-
-@pytest.fixture
-def agent(browser, staff):
-    browser.login(staff.email)
-    return browser
+    return stripe_settings(localstripe)
 
 
 @pytest.fixture
@@ -38,19 +28,7 @@ def paid_order(gateway, localstripe, customer, make_license):
     """An upgrade of 25 accounts on a 50-account license, paid by card in localstripe."""
 
     def make(card=VISA, *, complete_3d_secure=None):
-        license = make_license(accounts=50)
-        order = Order(
-            user_id=customer.id,
-            license_id=license.id,
-            kind="upgrade",
-            accounts=25,
-            packs=1,
-            amount_cents=11250,
-            currency="usd",
-            status="pending",
-        )
-        db.session.add(order)
-        db.session.flush()
+        order = add_order(customer, license=make_license(accounts=50), accounts=25)
         stripe_customer = gateway.create_customer(customer.email, user_id=customer.id)
         setup = gateway.create_setup_intent(stripe_customer)
         payment = gateway.create_payment(
