@@ -4,6 +4,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 
@@ -93,3 +94,13 @@ def confirmed_required(view):
 
 def wants_json():
     return request.accept_mimetypes.best == "application/json"
+
+
+def client_and_email():
+    """Rate-limit key: guesses at one account count apart from the client's other traffic."""
+    return f"{get_remote_address()}|{(request.form.get('email') or '').strip().lower()}"
+
+
+def signed_in_user():
+    """Rate-limit key: the signed-in user, wherever they connect from."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()

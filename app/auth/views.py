@@ -18,12 +18,15 @@ from app.mail import queue_email
 from app.models import User
 from app.models.base import utcnow
 from app.models.user import check_password_dummy, normalize_email
-from app.security import safe_next
+from app.security import client_and_email, safe_next, signed_in_user
 
 bp = Blueprint("auth", __name__)
 
-AUTH_LIMIT = "10 per minute; 50 per hour"
+# Per client and account: guessing one password, or flooding one inbox.
+ACCOUNT_LIMIT = "10 per minute; 50 per hour"
 EMAIL_LIMIT = "5 per minute; 20 per hour"
+# Per client, whatever the account: spraying many accounts, or mass registration.
+CLIENT_LIMIT = "30 per minute; 300 per hour"
 
 
 def _confirm_tokens():
@@ -46,12 +49,20 @@ def queue_confirmation(user):
     queue_email(user.email, "Confirm your email address", "confirm", user=user, link=link)
 
 
-def _post_only(view_limit):
-    return limiter.limit(view_limit, methods=["POST"])
+def _post_limits(account_limit=None, key_func=client_and_email):
+    """Limits on submitting a form: per account (when given) and per client."""
+
+    def decorate(view):
+        view = limiter.limit(CLIENT_LIMIT, methods=["POST"])(view)
+        if account_limit:
+            view = limiter.limit(account_limit, methods=["POST"], key_func=key_func)(view)
+        return view
+
+    return decorate
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@_post_only(AUTH_LIMIT)
+@_post_limits()
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
@@ -107,7 +118,7 @@ def confirm(token):
 
 @bp.route("/confirm/resend", methods=["POST"])
 @login_required
-@limiter.limit(EMAIL_LIMIT)
+@limiter.limit(EMAIL_LIMIT, key_func=signed_in_user)
 def resend_confirmation():
     form = ResendConfirmationForm()
     if form.validate_on_submit():
@@ -121,7 +132,7 @@ def resend_confirmation():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_post_only(AUTH_LIMIT)
+@_post_limits(ACCOUNT_LIMIT)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
@@ -150,7 +161,7 @@ def logout():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@_post_only(EMAIL_LIMIT)
+@_post_limits(EMAIL_LIMIT)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -165,7 +176,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
-@_post_only(AUTH_LIMIT)
+@_post_limits()
 def reset_password(token):
     user, problem = _user_for(_reset_tokens(), token, reset_state)
     if user is None:
@@ -185,7 +196,7 @@ def reset_password(token):
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-@_post_only(AUTH_LIMIT)
+@_post_limits(ACCOUNT_LIMIT, key_func=signed_in_user)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

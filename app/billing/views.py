@@ -16,7 +16,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from app.billing import webhooks
@@ -43,7 +42,7 @@ from app.billing.pricing import PricingError, parse_accounts, quote
 from app.extensions import db, limiter
 from app.models import Order
 from app.portal.lookups import own_license
-from app.security import confirmed_required
+from app.security import confirmed_required, signed_in_user
 from app.services import current_gateway, current_keyring
 
 log = logging.getLogger(__name__)
@@ -67,10 +66,6 @@ def get_order(order_id):
     if order is None or order.user_id != current_user.id:
         abort(404)
     return order
-
-
-def _per_customer():
-    return f"customer:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
 def _quote(accounts):
@@ -240,7 +235,7 @@ def renew_setup(order_id):
 
 @bp.post("/orders/<int:order_id>/pay")
 @login_required
-@limiter.limit("20 per hour", key_func=_per_customer)
+@limiter.limit("20 per hour", key_func=signed_in_user)
 def submit_payment(order_id):
     """Charge the card that Stripe.js set up: one PaymentIntent per order and card, whatever the clicks."""
     order = get_order(order_id)

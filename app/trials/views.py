@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db, limiter
 from app.models import TrialRequest
-from app.security import confirmed_required
+from app.security import confirmed_required, signed_in_user
 from app.trials.forms import TrialRequestForm, WithdrawTrialForm
 from app.trials.service import (
     CUSTOMER_MESSAGES,
@@ -32,7 +32,7 @@ def current_trial_standing(user):
 @bp.route("/trial", methods=["GET", "POST"])
 @login_required
 @confirmed_required
-@limiter.limit(REQUEST_LIMIT, methods=["POST"])
+@limiter.limit(REQUEST_LIMIT, methods=["POST"], key_func=signed_in_user)
 def request_page():
     if current_user.is_staff:
         flash(CUSTOMER_MESSAGES["staff"], "info")

@@ -148,6 +148,19 @@ def test_login_is_rate_limited(browser, customer):
     assert browser.get("/licenses").status_code == 302
 
 
+def test_one_accounts_limit_does_not_lock_out_another(browser, customer, make_user):
+    other = make_user(email="other@example.com")
+    for _ in range(10):
+        browser.login(customer.email, "wrong-password-here")
+    assert browser.login(customer.email).status_code == 429
+    assert browser.login(other.email).headers["Location"] == "/licenses"
+
+
+def test_many_accounts_from_one_client_are_limited_too(browser, customer):
+    codes = [browser.login(f"guess{i}@example.com", "wrong-password-here").status_code for i in range(31)]
+    assert codes[:30] == [200] * 30 and codes[30] == 429
+
+
 def test_forgot_password_does_not_reveal_accounts(browser, customer):
     known = browser.submit("/forgot-password", {"email": customer.email}).get_data(as_text=True)
     unknown = browser.submit("/forgot-password", {"email": "nobody@example.com"}).get_data(as_text=True)
