@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -10,7 +10,7 @@ from app.auth.forms import ResendConfirmationForm
 from app.extensions import db
 from app.licensing.issuing import license_policy, licenses_of
 from app.models import Certificate
-from app.portal.lookups import own_license
+from app.portal.lookups import certificate_response, own_license
 from app.services import current_keyring
 
 bp = Blueprint("portal", __name__)
@@ -61,14 +61,6 @@ def download_certificate(code, serial):
     if certificate is None:
         abort(404)
     return certificate_response(certificate)
-
-
-def certificate_response(certificate):
-    return Response(
-        certificate.text,
-        mimetype="text/plain",
-        headers={"Content-Disposition": f'attachment; filename="{certificate.filename}"'},
-    )
 
 
 @bp.route("/.well-known/license-keys")

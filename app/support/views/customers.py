@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 from app.extensions import db
 from app.licensing.codes import LICENSE_CODE_PREFIX, normalize_license_code
 from app.models import AuditEntry, Certificate, License, Order, TrialRequest, User
-from app.portal.views import certificate_response
+from app.portal.lookups import certificate_response
 from app.support.forms import (
     DisableForm,
     EnableForm,
