@@ -20,10 +20,10 @@ Plain functions taking a session; only ``commit_exactly_once`` commits.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app.billing.orders import PAYABLE, SETTLED, fail_order
+from app.billing.orders import PAYABLE, SETTLED, fail_order, move_order
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import KeyRing
 from app.mail import queue_email
@@ -74,13 +74,15 @@ def fulfil_order(session, order, payment, settings, now):
     mismatch = _amount_mismatch(order, payment)
     if mismatch:
         return _flag(order, mismatch)
-    won = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status.in_(PAYABLE))
-        .values(status="paid", paid_at=now, stripe_payment_intent_id=payment.id, failure_message=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.refresh(order)
+    won = move_order(
+        session,
+        order,
+        PAYABLE,
+        status="paid",
+        paid_at=now,
+        stripe_payment_intent_id=payment.id,
+        failure_message=None,
+    )
     if not won:
         return _already_settled(order, payment)
     if payment.card_brand and payment.card_last4:
@@ -117,13 +119,15 @@ def apply_full_refund(session, order, keyring, now, reason, *, certificate_reaso
     disputed order is refunded, once; returns the new certificate, or None
     when the order was not in a state to refund (e.g. already refunded).
     """
-    refunded = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status.in_(("paid", "disputed")))
-        .values(status="refunded", refunded_at=now, refunded_cents=Order.amount_cents, refund_reason=reason)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.refresh(order)
+    refunded = move_order(
+        session,
+        order,
+        ("paid", "disputed"),
+        status="refunded",
+        refunded_at=now,
+        refunded_cents=Order.amount_cents,
+        refund_reason=reason,
+    )
     if not refunded:
         return None
     license = _locked_license(session, order.license_id)
@@ -162,13 +166,7 @@ def record_partial_refund(order, refunded_cents):
 
 def open_dispute(session, order):
     """A paid order is disputed: upgrades of its license stop until the dispute closes."""
-    disputed = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == "paid")
-        .values(status="disputed")
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.refresh(order)
+    disputed = move_order(session, order, ("paid",), status="disputed")
     if not disputed:
         return f"ignored: the order is {order.status}"
     _locked_license(session, order.license_id).upgrades_frozen = True
@@ -182,13 +180,7 @@ def close_dispute(session, order, won, keyring, now):
             session, order, keyring, now, "Dispute lost", certificate_reason="dispute_lost"
         )
         return "dispute lost, order refunded" if certificate else f"ignored: the order is {order.status}"
-    restored = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == "disputed")
-        .values(status="paid")
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.refresh(order)
+    restored = move_order(session, order, ("disputed",), status="paid")
     if not restored:
         return f"ignored: the order is {order.status}"
     license = _locked_license(session, order.license_id)

@@ -20,6 +20,22 @@ SETTLED = ("paid", "disputed", "refunded")
 REUSE_WITHIN = timedelta(days=1)
 
 
+def move_order(session, order, from_statuses, **values):
+    """Compare-and-set: update the order only if its status is one of `from_statuses`.
+
+    The database lets one concurrent writer match the row, so the caller that gets
+    True is the one that moved the order; `order` is refreshed either way.
+    """
+    moved = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status.in_(from_statuses))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(order)
+    return moved == 1
+
+
 def accounts_after(license, accounts):
     """Licensed accounts once the order is paid; a trial bought into gets exactly the amount bought."""
     if license is None or license.kind == "trial":
@@ -82,14 +98,9 @@ def place_order(session, user, license, quote, now):
 
 def start_payment_attempt(session, order, now):
     """Mark a new attempt to pay: a failed order is pending again. False when it is no longer payable."""
-    started = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status.in_(PAYABLE))
-        .values(status="pending", failure_message=None, payment_attempted_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.refresh(order)
-    return started == 1
+    return move_order(
+        session, order, PAYABLE, status="pending", failure_message=None, payment_attempted_at=now
+    )
 
 
 def record_payment(order, payment):
@@ -104,14 +115,7 @@ def record_payment(order, payment):
 
 def fail_order(session, order, message):
     """A pending order whose payment failed becomes failed; any other state is left alone."""
-    failed = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == "pending")
-        .values(status="failed", failure_message=message)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.refresh(order)
-    return failed == 1
+    return move_order(session, order, ("pending",), status="failed", failure_message=message)
 
 
 def orders_of(session, user, *, statuses=None, since=None, limit=None):
