@@ -127,74 +127,59 @@ def download_certificate(code, serial):
     return certificate_response(certificate)
 
 
-@bp.route("/licenses/<code>/extend", methods=["POST"])
-def extend_license_trial(code):
-    license = get_license_by_code(code)
-    form = ExtendTrialForm()
-    if not form.validate_on_submit():
-        return render_license(license, extend_form=form, status=400)
-    try:
-        certificate = extend_trial(
-            db.session,
-            license,
-            current_user,
-            days=form.days.data,
-            reason=form.reason.data,
-            keyring=keyring(),
-            now=now(),
-            pack_size=pack_size(),
-        )
-    except TrialError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-    else:
-        db.session.commit()
-        flash(
-            f"Trial {license.code} extended by {form.days.data} days: certificate #{certificate.serial} "
-            "is on its way to the customer.",
-            "success",
-        )
-    return redirect(url_for("support.license_page", code=license.code))
-
-
-def _status_change(code, form_class, form_name, action, done):
-    """Revoke or reinstate: validate the reason, act, commit, and say what happened."""
+def _license_action(code, form_class, form_name, act, done):
+    """Validate the form, act on the license, commit, and say what happened (or why not)."""
     license = get_license_by_code(code)
     form = form_class()
     if not form.validate_on_submit():
         return render_license(license, status=400, **{form_name: form})
+    signing = {"keyring": keyring(), "now": now(), "pack_size": pack_size()}
     try:
-        certificate = action(
-            db.session,
-            license,
-            current_user,
-            reason=form.reason.data,
-            keyring=keyring(),
-            now=now(),
-            pack_size=pack_size(),
-        )
-    except LicenseActionError as exc:
+        certificate = act(license, form, signing)
+    except (LicenseActionError, TrialError) as exc:
         db.session.rollback()
         flash(exc.message, "warning")
     else:
         db.session.commit()
-        flash(done.format(code=license.code, serial=certificate.serial), "success")
+        flash(done.format(code=license.code, serial=certificate.serial, form=form), "success")
     return redirect(url_for("support.license_page", code=license.code))
+
+
+@bp.route("/licenses/<code>/extend", methods=["POST"])
+def extend_license_trial(code):
+    return _license_action(
+        code,
+        ExtendTrialForm,
+        "extend_form",
+        lambda license, form, signing: extend_trial(
+            db.session, license, current_user, days=form.days.data, reason=form.reason.data, **signing
+        ),
+        "Trial {code} extended by {form.days.data} days: "
+        "certificate #{serial} is on its way to the customer.",
+    )
 
 
 @bp.route("/licenses/<code>/revoke", methods=["POST"])
 def revoke(code):
-    return _status_change(
-        code, RevokeForm, "revoke_form", revoke_license, "{code} is revoked: certificate #{serial} says so."
+    return _license_action(
+        code,
+        RevokeForm,
+        "revoke_form",
+        lambda license, form, signing: revoke_license(
+            db.session, license, current_user, reason=form.reason.data, **signing
+        ),
+        "{code} is revoked: certificate #{serial} says so.",
     )
 
 
 @bp.route("/licenses/<code>/reinstate", methods=["POST"])
 def reinstate(code):
-    return _status_change(
+    return _license_action(
         code,
         ReinstateForm,
         "reinstate_form",
-        reinstate_license,
+        lambda license, form, signing: reinstate_license(
+            db.session, license, current_user, reason=form.reason.data, **signing
+        ),
         "{code} is active again: certificate #{serial} went to the customer.",
     )
