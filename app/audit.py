@@ -1,7 +1,24 @@
 """The audit log: every staff action, written in the same transaction as the action."""
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from app.extensions import db
 from app.models import AuditEntry
+
+
+def entries():
+    """Audit entries newest first, with who and what they are about loaded in a few queries."""
+    return (
+        select(AuditEntry)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .options(
+            selectinload(AuditEntry.actor),
+            selectinload(AuditEntry.customer),
+            selectinload(AuditEntry.license),
+            selectinload(AuditEntry.order),
+        )
+    )
 
 
 def record(actor, action, *, customer=None, license=None, order=None, reason=None, **details):

@@ -252,3 +252,20 @@ def make_stripe_order(buyer):
         )
 
     return make
+
+
+def statements_for(browser, url):
+    """How many SQL statements serving `url` takes: a list page must not query once per row."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(*args):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert browser.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)

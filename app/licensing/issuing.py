@@ -6,6 +6,7 @@ Plain functions taking a session and what they need; the caller commits.
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.licensing.certificates import build_claims, issue_certificate
 from app.licensing.codes import generate_license_code, normalize_license_code
@@ -95,7 +96,10 @@ def license_by_code(session, code):
 
 def licenses_of(session, user):
     return session.scalars(
-        select(License).where(License.owner_id == user.id).order_by(License.created_at.desc())
+        select(License)
+        .where(License.owner_id == user.id)
+        .order_by(License.created_at.desc())
+        .options(selectinload(License.certificates))
     ).all()
 
 

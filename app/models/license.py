@@ -36,7 +36,6 @@ class License(db.Model):
         "Certificate",
         back_populates="license",
         order_by="Certificate.serial.desc()",
-        lazy="selectin",
     )
 
     def status_at(self, now):

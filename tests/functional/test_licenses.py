@@ -101,3 +101,14 @@ def test_new_license_codes_never_repeat(app, customer, monkeypatch):
     first = issuing.new_license(db.session, customer, kind="paid", accounts=25, now=now)
     second = issuing.new_license(db.session, customer, kind="paid", accounts=25, now=now)
     assert (first.code, second.code) == ("HSL-AAAA-AAAA-AAAA", "HSL-BBBB-BBBB-BBBB")
+
+
+def test_my_licenses_takes_the_same_queries_for_one_license_or_many(browser, customer, make_license):
+    from tests.conftest import statements_for
+
+    browser.login(customer.email)
+    make_license()
+    one = statements_for(browser, "/licenses")
+    for _ in range(4):
+        make_license()
+    assert statements_for(browser, "/licenses") == one

@@ -460,3 +460,24 @@ def test_every_staff_action_lands_in_the_audit_log(admin_browser, admin, make_us
     assert {entry.actor_id for entry in entries} == {admin.id}
     log = page_text(admin_browser.get("/support/audit"))
     assert log.count(admin.email) >= len(entries)
+
+
+def test_console_lists_take_the_same_queries_for_one_row_or_many(agent, staff, make_user, make_license):
+    from app import audit as audit_log
+    from app.extensions import db
+    from tests.conftest import statements_for
+    from tests.factories import add_order
+
+    def add_customer(n):
+        user = make_user(email=f"buyer{n}@example.com")
+        license = make_license(owner=user)
+        add_order(user, license=license, status="paid")
+        audit_log.record(staff, "license.revoke", license=license, reason="test")
+        db.session.commit()
+
+    add_customer(0)
+    few = {url: statements_for(agent, url) for url in ("/support/orders", "/support/audit", "/support/")}
+    for n in range(1, 6):
+        add_customer(n)
+    many = {url: statements_for(agent, url) for url in few}
+    assert many == few

@@ -9,8 +9,9 @@ from flask import Blueprint, current_app, render_template
 from flask_login import login_required
 from sqlalchemy import func, select
 
+from app import audit
 from app.extensions import db
-from app.models import AuditEntry, License, Order, TrialRequest, User
+from app.models import License, Order, TrialRequest, User
 from app.security import staff_required
 from app.services import current_keyring
 from app.trials.service import TrialTerms
@@ -72,9 +73,7 @@ def index():
         "customers": count(select(User.id).where(User.role == "customer")),
         "unconfirmed": count(select(User.id).where(User.role == "customer", User.confirmed_at.is_(None))),
     }
-    recent = db.session.scalars(
-        select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(8)
-    ).all()
+    recent = db.session.scalars(audit.entries().limit(8)).all()
     return render_template("support/index.html", stats=stats, recent=recent)
 
 

@@ -3,6 +3,7 @@
 from flask import render_template, request
 from sqlalchemy import false, select
 
+from app.audit import entries as audit_entries
 from app.extensions import db
 from app.models import AuditEntry, User
 from app.models.user import STAFF_ROLES, normalize_email
@@ -35,7 +36,7 @@ def audit():
     actor_id = request.args.get("actor", type=int)
     customer_email = normalize_email(request.args.get("customer"))
     action = request.args.get("action") or ""
-    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    query = audit_entries()
     if actor_id:
         query = query.where(AuditEntry.actor_id == actor_id)
     customer = None

@@ -4,9 +4,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from app import audit
 from app.extensions import db
 from app.licensing.codes import LICENSE_CODE_PREFIX, normalize_license_code
-from app.models import AuditEntry, Certificate, License, Order, TrialRequest, User
+from app.licensing.issuing import license_by_code, licenses_of
+from app.models import AuditEntry, Certificate, Order, TrialRequest, User
 from app.portal.lookups import certificate_response
 from app.support.forms import (
     DisableForm,
@@ -33,19 +35,14 @@ def get_customer(user_id):
 
 
 def get_license_by_code(code):
-    license = db.session.scalar(select(License).where(License.code == normalize_license_code(code)))
+    license = license_by_code(db.session, code)
     if license is None:
         abort(404)
     return license
 
 
 def audit_trail(*conditions):
-    return db.session.scalars(
-        select(AuditEntry)
-        .where(*conditions)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(TRAIL_LENGTH)
-    ).all()
+    return db.session.scalars(audit.entries().where(*conditions).limit(TRAIL_LENGTH)).all()
 
 
 @bp.route("/customers")
@@ -53,7 +50,7 @@ def customers():
     """Find a customer by email (or part of it), company, or a license code."""
     query = (request.args.get("q") or "").strip()
     if normalize_license_code(query).startswith(LICENSE_CODE_PREFIX + "-"):
-        license = db.session.scalar(select(License).where(License.code == normalize_license_code(query)))
+        license = license_by_code(db.session, query)
         if license is not None:
             return redirect(url_for("support.license_page", code=license.code))
         return render_template("support/customers.html", query=query, users=[], missing_code=True)
@@ -76,9 +73,7 @@ def customer(user_id):
         "support/customer.html",
         customer=user,
         now=moment,
-        licenses=db.session.scalars(
-            select(License).where(License.owner_id == user.id).order_by(License.created_at.desc())
-        ).all(),
+        licenses=licenses_of(db.session, user),
         orders=db.session.scalars(
             select(Order).where(Order.user_id == user.id).order_by(Order.created_at.desc())
         ).all(),

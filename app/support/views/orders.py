@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.billing.gateway import GatewayError
 from app.extensions import db
@@ -28,7 +29,11 @@ def get_order(order_id):
 @bp.route("/orders")
 def orders():
     status = request.args.get("status") or ""
-    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    query = (
+        select(Order)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .options(selectinload(Order.user), selectinload(Order.license))
+    )
     if status in ORDER_STATUSES:
         query = query.where(Order.status == status)
     elif status == FLAGGED:

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import License, TrialRequest, User
@@ -48,12 +49,14 @@ def render_queue(*, submitted=None, issue_form=None, status=200):
         select(TrialRequest)
         .where(TrialRequest.status == "pending")
         .order_by(TrialRequest.created_at, TrialRequest.id)
+        .options(selectinload(TrialRequest.user))
     ).all()
     customers = [r.user_id for r in pending]
     decided = db.session.scalars(
         select(TrialRequest)
         .where(TrialRequest.status != "pending")
         .order_by(TrialRequest.decided_at.desc(), TrialRequest.id.desc())
+        .options(selectinload(TrialRequest.user), selectinload(TrialRequest.decided_by))
         .limit(RECENT_DECISIONS)
     ).all()
     forms = {r.id: decision_forms(r) for r in pending} | (submitted or {})
