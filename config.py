@@ -68,10 +68,12 @@ class Config:
     TRIAL_ACCOUNTS = _int("TRIAL_ACCOUNTS", 25)
     SUPPORT_DAYS = _int("SUPPORT_DAYS", 365)
 
+    # The commercial terms; the app turns them into one Terms value at start (app/terms.py).
     ACCOUNT_PRICE_CENTS = _int("ACCOUNT_PRICE_CENTS", 450)
     PACK_SIZE = _int("PACK_SIZE", 25)
     CURRENCY = os.environ.get("CURRENCY", "usd")
     MAX_ACCOUNTS_PER_ORDER = _int("MAX_ACCOUNTS_PER_ORDER", 10000)
+    GRACE_PERCENT = _int("GRACE_PERCENT", 10)
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")

@@ -16,6 +16,7 @@ def create_app(config=None, **overrides):
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     configure(app, config, overrides)
     register_extensions(app)
+    register_services(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -42,6 +43,23 @@ def register_extensions(app):
     login_manager.session_protection = "basic"
     mail.init_app(app)
     security.init_app(app)
+
+
+def register_services(app):
+    """The commercial terms and the Stripe gateway, built once from the configuration."""
+    from app.billing.gateway import StripeGateway
+    from app.web import services
+
+    cfg = app.config
+    services.init_app(
+        app,
+        make_gateway=lambda: StripeGateway(
+            secret_key=cfg["STRIPE_SECRET_KEY"],
+            api_base=cfg["STRIPE_API_BASE"],
+            webhook_secret=cfg["STRIPE_WEBHOOK_SECRET"],
+            max_network_retries=cfg["STRIPE_MAX_NETWORK_RETRIES"],
+        ),
+    )
 
 
 def register_blueprints(app):
@@ -88,7 +106,7 @@ def load_user(user_id):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL and a busy timeout let SQLite take concurrent writers (PRODUCT.md section 6)."""
+    """WAL and a busy timeout let SQLite take concurrent writers (README: Deploying)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")

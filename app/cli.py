@@ -1,7 +1,6 @@
 """Operator commands: flask users, outbox, keys, license and demo."""
 
 import sys
-from contextlib import contextmanager
 
 import click
 from flask import current_app
@@ -15,20 +14,6 @@ from app.mail import send_messages, transport_for
 from app.models import OutboxMessage, User
 from app.models.base import utcnow
 from app.models.user import ROLES, normalize_email
-
-
-@contextmanager
-def portal_links():
-    """Let a command build absolute links (in emails) to PORTAL_URL, as a request would."""
-    base = current_app.config.get("PORTAL_URL")
-    if not base and not current_app.config.get("SERVER_NAME"):
-        raise click.ClickException(
-            "PORTAL_URL is not set: emails link to the portal and need its address "
-            "(e.g. PORTAL_URL=https://licenses.example.com)."
-        )
-    with current_app.test_request_context("/", base_url=base):
-        yield
-
 
 users = AppGroup("users", help="Manage portal users.")
 outbox = AppGroup("outbox", help="The queue of outgoing email.")

@@ -184,23 +184,25 @@ def make_license(app, customer):
     from datetime import UTC, datetime
 
     from app.licensing.issuing import issue_next_certificate, new_license
-    from app.services import current_keyring
+    from app.web.services import current_keyring, current_terms
 
     def make(owner=None, kind="paid", accounts=50, now=None, reason=None):
         now = now or datetime.now(UTC)
+        terms = current_terms()
         license = new_license(
             db.session,
             owner or customer,
             kind=kind,
             accounts=accounts,
             now=now,
-            trial_days=30,
-            support_days=365,
+            trial_days=terms.trial_days,
+            support_days=terms.support_days,
         )
         issue_next_certificate(
             db.session,
             license,
             current_keyring(),
+            terms,
             reason=reason or ("trial_start" if kind == "trial" else "purchase"),
             now=now,
         )

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.licensing.keys import KeyRingError
 from app.mail import deliver_after_commit
 from app.models import Order
-from app.services import current_gateway, current_keyring
+from app.web.services import current_gateway, current_keyring, current_terms
 
 billing = AppGroup("billing", help="Orders and payments.")
 
@@ -35,7 +35,7 @@ def reconcile(minutes):
     """Check unsettled orders against Stripe: fulfil the paid ones, fail the failed ones."""
     now = datetime.now(UTC)
     try:
-        settings = FulfilmentSettings.from_config(current_app.config, current_keyring())
+        settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms())
     except KeyRingError as error:
         raise click.ClickException(str(error)) from None
     gateway = current_gateway()

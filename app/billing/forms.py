@@ -14,16 +14,13 @@ class OrderForm(FlaskForm):
     confirmed = HiddenField()
     submit = SubmitField("Continue")
 
-    def __init__(self, *args, pack_size, max_accounts, **kwargs):
+    def __init__(self, *args, terms, **kwargs):
         super().__init__(*args, **kwargs)
-        self.pack_size = pack_size
-        self.max_accounts = max_accounts
+        self.terms = terms
         self.accounts_value = None
 
     def validate_accounts(self, field):
         try:
-            self.accounts_value = parse_accounts(
-                field.data, pack_size=self.pack_size, max_accounts=self.max_accounts
-            )
+            self.accounts_value = parse_accounts(field.data, self.terms)
         except PricingError as error:
             raise ValidationError(error.message) from None

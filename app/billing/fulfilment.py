@@ -28,6 +28,7 @@ from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import KeyRing
 from app.mail import queue_email
 from app.models import Certificate, License, Order
+from app.terms import Terms
 
 FULFILMENT_REASONS = ("purchase", "upgrade", "trial_conversion")
 COMMIT_ATTEMPTS = 3
@@ -35,13 +36,10 @@ COMMIT_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class FulfilmentSettings:
-    keyring: KeyRing
-    pack_size: int = 25
-    support_days: int = 365
+    """What signing a certificate for a payment needs: the key ring and the terms it is sold on."""
 
-    @classmethod
-    def from_config(cls, config, keyring):
-        return cls(keyring=keyring, pack_size=config["PACK_SIZE"], support_days=config["SUPPORT_DAYS"])
+    keyring: KeyRing
+    terms: Terms
 
 
 def commit_exactly_once(session, step, attempts=COMMIT_ATTEMPTS):
@@ -91,19 +89,13 @@ def fulfil_order(session, order, payment, settings, now):
     if license.status == "revoked":
         _flag(order, "Paid for a revoked license: the accounts were added; refund or reinstate it.")
     certificate = issue_next_certificate(
-        session,
-        license,
-        settings.keyring,
-        reason=reason,
-        now=now,
-        order_id=order.id,
-        pack_size=settings.pack_size,
+        session, license, settings.keyring, settings.terms, reason=reason, now=now, order_id=order.id
     )
     queue_email(
         order.user.email,
         f"Receipt for order {order.id}: license {license.code}",
         "receipt",
-        attachments=[_attachment(certificate)],
+        attachments=[certificate.attachment()],
         order=order,
         license=license,
         certificate=certificate,
@@ -111,7 +103,7 @@ def fulfil_order(session, order, payment, settings, now):
     return "fulfilled"
 
 
-def apply_full_refund(session, order, keyring, now, reason, *, certificate_reason="refund"):
+def apply_full_refund(session, order, settings, now, reason, *, certificate_reason="refund"):
     """Take a fully refunded order's accounts off its license and issue the new certificate.
 
     For a refund made in Stripe (support's console, ``charge.refunded``) and a
@@ -136,17 +128,17 @@ def apply_full_refund(session, order, keyring, now, reason, *, certificate_reaso
     certificate = issue_next_certificate(
         session,
         license,
-        keyring,
+        settings.keyring,
+        settings.terms,
         reason=certificate_reason,
         now=now,
         order_id=order.id,
-        pack_size=order.accounts // order.packs,
     )
     queue_email(
         order.user.email,
         f"Order {order.id} refunded: new certificate for license {license.code}",
         "refund",
-        attachments=[_attachment(certificate)],
+        attachments=[certificate.attachment()],
         order=order,
         license=license,
         certificate=certificate,
@@ -173,11 +165,11 @@ def open_dispute(session, order):
     return "order disputed, upgrades frozen"
 
 
-def close_dispute(session, order, won, keyring, now):
+def close_dispute(session, order, won, settings, now):
     """A won dispute puts the order back to paid; a lost one is a refund."""
     if not won:
         certificate = apply_full_refund(
-            session, order, keyring, now, "Dispute lost", certificate_reason="dispute_lost"
+            session, order, settings, now, "Dispute lost", certificate_reason="dispute_lost"
         )
         return "dispute lost, order refunded" if certificate else f"ignored: the order is {order.status}"
     restored = move_order(session, order, ("disputed",), status="paid")
@@ -223,17 +215,19 @@ def _add_accounts(session, order, settings, now):
             kind="paid",
             accounts=order.accounts,
             now=now,
-            support_days=settings.support_days,
+            support_days=settings.terms.support_days,
         )
         order.license_id = license.id
         return license, "purchase"
     license = _locked_license(session, order.license_id)
     if license.kind == "trial":
-        # PRODUCT.md section 1: the same code, the amount bought, no expiry.
+        # A converted trial keeps its code: the licensed accounts become the amount bought, no expiry.
         license.kind = "paid"
         license.accounts = order.accounts
         license.trial_expires_at = None
-        license.support_until = max(license.support_until or now, now + timedelta(days=settings.support_days))
+        license.support_until = max(
+            license.support_until or now, now + timedelta(days=settings.terms.support_days)
+        )
         return license, "trial_conversion"
     license.accounts += order.accounts
     return license, "upgrade"
@@ -277,7 +271,3 @@ def _flag(order, reason):
     order.flagged = True
     order.flag_reason = reason
     return f"flagged: {reason}"
-
-
-def _attachment(certificate):
-    return {"filename": certificate.filename, "content_type": "text/plain", "content": certificate.text}

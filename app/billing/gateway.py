@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import stripe
 
+from app.exceptions import PortalError
+
 DECLINED = "declined"
 """``PaymentInfo.status`` of a card refused while paying; every other status is Stripe's own."""
 
@@ -23,7 +25,7 @@ _EXPAND_CARD = ["latest_charge", "payment_method"]
 _METADATA_VALUE_LIMIT = 500
 
 
-class GatewayError(Exception):
+class GatewayError(PortalError):
     """Stripe refused a request, failed, or could not be reached.
 
     ``message`` is Stripe's; ``retryable`` is true for failures that may pass
@@ -39,22 +41,17 @@ class GatewayError(Exception):
         retryable: bool = False,
     ):
         super().__init__(message)
-        self.message = message
         self.code = code
         self.http_status = http_status
         self.retryable = retryable
 
 
-class InvalidWebhook(ValueError):
+class InvalidWebhook(PortalError, ValueError):
     """A webhook delivery whose signature or body does not hold up; answer 400.
 
     Deliberately not a ``GatewayError``: it is bad input from outside, not a
     failure of the portal that Stripe should retry.
     """
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ SETTLED = ("paid", "disputed", "refunded")
 """An order in these states has been paid once; it never goes back to PAYABLE."""
 
 REUSE_WITHIN = timedelta(days=1)
+OPEN_ORDERS_SHOWN_FOR = timedelta(days=7)  # on My licenses, up to OPEN_ORDERS_SHOWN of them
+OPEN_ORDERS_SHOWN = 5
 
 
 def move_order(session, order, from_statuses, **values):
@@ -127,6 +129,12 @@ def orders_of(session, user, *, statuses=None, since=None, limit=None):
     if limit:
         query = query.limit(limit)
     return session.scalars(query).all()
+
+
+def orders_awaiting_payment(session, user, now):
+    """The customer's recent orders that still wait for a payment (for My licenses)."""
+    since = now - OPEN_ORDERS_SHOWN_FOR
+    return orders_of(session, user, statuses=PAYABLE, since=since, limit=OPEN_ORDERS_SHOWN)
 
 
 def orders_to_reconcile(session, *, started_before, failed_since):

@@ -3,22 +3,16 @@
 import re
 from dataclasses import dataclass
 
-ACCOUNT_PRICE_CENTS = 450
-PACK_SIZE = 25
-MAX_ACCOUNTS_PER_ORDER = 10_000
-CURRENCY = "usd"
+from app.exceptions import PortalError
+from app.terms import Terms
 
 _CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
 _WHOLE_NUMBER = re.compile(r"([+-]?)([0-9]+)")
 _GROUPED_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+")
 
 
-class PricingError(ValueError):
+class PricingError(PortalError, ValueError):
     """An order amount the customer has to correct; the message tells them how."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -38,38 +32,28 @@ class Quote:
         return f"{packs} × {self.pack_size} accounts × {unit} = {total}"
 
 
-def quote(
-    accounts: int,
-    *,
-    unit_cents: int = ACCOUNT_PRICE_CENTS,
-    pack_size: int = PACK_SIZE,
-    currency: str = CURRENCY,
-) -> Quote:
-    """Price ``accounts`` (a positive whole number of packs) at ``unit_cents`` each."""
+def quote(accounts: int, terms: Terms) -> Quote:
+    """Price ``accounts`` (a positive whole number of packs) at the terms' price per account."""
     if isinstance(accounts, bool) or not isinstance(accounts, int):
         raise TypeError(f"accounts must be an int, not {type(accounts).__name__}")
-    _check_whole_packs(accounts, pack_size=pack_size, max_accounts=None)
+    _check_whole_packs(accounts, pack_size=terms.pack_size, max_accounts=None)
     return Quote(
         accounts=accounts,
-        packs=accounts // pack_size,
-        pack_size=pack_size,
-        unit_cents=unit_cents,
-        amount_cents=accounts * unit_cents,
-        currency=currency,
+        packs=accounts // terms.pack_size,
+        pack_size=terms.pack_size,
+        unit_cents=terms.account_price_cents,
+        amount_cents=accounts * terms.account_price_cents,
+        currency=terms.currency,
     )
 
 
-def parse_accounts(
-    raw: str | None,
-    *,
-    pack_size: int = PACK_SIZE,
-    max_accounts: int = MAX_ACCOUNTS_PER_ORDER,
-) -> int:
+def parse_accounts(raw: str | None, terms: Terms) -> int:
     """Read the "License amount you want to buy" field as a number of accounts.
 
     Accepts surrounding spaces and thousands commas ("1,000"); raises
     ``PricingError`` with a message for the customer otherwise.
     """
+    pack_size, max_accounts = terms.pack_size, terms.max_accounts_per_order
     text = (raw or "").strip()
     if not text:
         raise PricingError("Enter the number of accounts you want to buy.")

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     get_template_attribute,
     jsonify,
@@ -41,9 +40,9 @@ from app.billing.orders import (
 from app.billing.pricing import PricingError, parse_accounts, quote
 from app.extensions import db, limiter
 from app.models import Order
-from app.portal.lookups import own_license
 from app.security import confirmed_required, signed_in_user
-from app.services import current_gateway, current_keyring
+from app.web.lookups import own_license
+from app.web.services import current_gateway, current_keyring, current_terms
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,6 @@ bp.register_blueprint(webhooks.bp)
 
 # Stripe's webhook usually arrives within a second or two; after this the order page asks Stripe itself.
 WEBHOOK_GRACE = timedelta(seconds=5)
-OPEN_ORDERS_SHOWN_FOR = timedelta(days=7)
 PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,200}")
 IN_FLIGHT = ("succeeded", "processing")
 UNAVAILABLE = (
@@ -69,28 +67,15 @@ def get_order(order_id):
 
 
 def _quote(accounts):
-    cfg = current_app.config
-    return quote(
-        accounts, unit_cents=cfg["ACCOUNT_PRICE_CENTS"], pack_size=cfg["PACK_SIZE"], currency=cfg["CURRENCY"]
-    )
+    return quote(accounts, current_terms())
 
 
 def _order_form():
-    cfg = current_app.config
-    return OrderForm(pack_size=cfg["PACK_SIZE"], max_accounts=cfg["MAX_ACCOUNTS_PER_ORDER"])
+    return OrderForm(terms=current_terms())
 
 
 def _fulfilment_settings():
-    return FulfilmentSettings.from_config(current_app.config, current_keyring())
-
-
-@bp.app_template_global()
-def orders_awaiting_payment():
-    """The current customer's recent orders that still wait for a payment (for My licenses)."""
-    if not current_user.is_authenticated:
-        return []
-    since = datetime.now(UTC) - OPEN_ORDERS_SHOWN_FOR
-    return orders_of(db.session, current_user, statuses=PAYABLE, since=since, limit=5)
+    return FulfilmentSettings(keyring=current_keyring(), terms=current_terms())
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -142,13 +127,8 @@ def _order_step(license):
 def price_quote():
     """The live price of the order form, computed here so that the browser never does sums."""
     license = own_license(request.args["license"]) if request.args.get("license") else None
-    cfg = current_app.config
     try:
-        accounts = parse_accounts(
-            request.args.get("accounts"),
-            pack_size=cfg["PACK_SIZE"],
-            max_accounts=cfg["MAX_ACCOUNTS_PER_ORDER"],
-        )
+        accounts = parse_accounts(request.args.get("accounts"), current_terms())
     except PricingError as error:
         return jsonify(ok=False, error=error.message), 422
     price = _quote(accounts)

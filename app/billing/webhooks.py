@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -31,7 +31,7 @@ from app.billing.orders import fail_order
 from app.extensions import csrf, db
 from app.mail import queue_email
 from app.models import Order, StripeEvent
-from app.services import current_gateway, current_keyring
+from app.web.services import current_gateway, current_keyring, current_terms
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def stripe_webhook():
     except GatewayError as error:
         log.error("Stripe webhook not verified: %s", error.message)
         return jsonify(error="The portal cannot verify webhooks at the moment."), 500
-    settings = FulfilmentSettings.from_config(current_app.config, current_keyring())
+    settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms())
     delivery = receive_event(db.session, event, settings, datetime.now(UTC))
     return jsonify(outcome=delivery.outcome), delivery.status_code
 
@@ -111,7 +111,7 @@ def handle_event(session, event, settings, now):
             if obj.get("status") not in (*WON_DISPUTE_STATUSES, "lost"):
                 return f"ignored: the dispute is {obj.get('status')}"
             won = obj["status"] in WON_DISPUTE_STATUSES
-            return close_dispute(session, order, won, settings.keyring, now)
+            return close_dispute(session, order, won, settings, now)
         case other:
             return f"ignored: {other} is not handled"
 
@@ -169,7 +169,7 @@ def _charge_refunded(session, charge, settings, now):
     refunded = charge.get("amount_refunded") or 0
     if not charge.get("refunded") and refunded < charge.get("amount", 0):
         return record_partial_refund(order, refunded)
-    certificate = apply_full_refund(session, order, settings.keyring, now, _refund_reason(charge))
+    certificate = apply_full_refund(session, order, settings, now, _refund_reason(charge))
     return "order refunded" if certificate else f"ignored: the order is {order.status}"
 
 

@@ -65,8 +65,8 @@ def build_claims(
     expires_at: datetime | None = None,
     support_until: datetime | None = None,
     supersedes: int | None = None,
-    grace_percent: int = 10,
-    pack_size: int = 25,
+    grace_percent: int,
+    pack_size: int,
 ) -> dict:
     """The claims of one certificate as a JSON-ready dict; format and key_id are set on issue."""
     return {

@@ -183,8 +183,8 @@ class Customer:
 
 @dataclass(frozen=True)
 class PolicyThresholds:
-    grace_percent: int = 10
-    pack_size: int = 25
+    grace_percent: int
+    pack_size: int
 
     @classmethod
     def from_dict(cls, data) -> PolicyThresholds:
@@ -492,7 +492,7 @@ class PolicyResult:
         }
 
 
-def packs_needed(licensed: int, created: int, pack_size: int = 25) -> int:
+def packs_needed(licensed: int, created: int, pack_size: int) -> int:
     """Packs to buy so that the licensed accounts cover the created ones."""
     over = created - licensed
     return -(-over // pack_size) if over > 0 else 0
@@ -512,10 +512,10 @@ def accounts_policy(
     licensed: int,
     created: int,
     *,
+    pack_size: int,
+    grace_percent: int,
     expired: bool = False,
     revoked: bool = False,
-    pack_size: int = 25,
-    grace_percent: int = 10,
 ) -> PolicyResult:
     """The verdict for C created accounts against L licensed ones, in exact integer arithmetic."""
     if licensed < 0 or created < 0 or pack_size < 1 or grace_percent < 0:

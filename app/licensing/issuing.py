@@ -38,7 +38,7 @@ def new_license(session, owner, *, kind, accounts, now, trial_days=None, support
     return license
 
 
-def issue_next_certificate(session, license, keyring, *, reason, now, order_id=None, pack_size=25):
+def issue_next_certificate(session, license, keyring, terms, *, reason, now, order_id=None):
     """Sign the license as it is now with the next serial; the previous one is superseded.
 
     Two writers issuing for one license at once collide on the (license, serial) unique
@@ -66,7 +66,8 @@ def issue_next_certificate(session, license, keyring, *, reason, now, order_id=N
         expires_at=license.trial_expires_at if license.kind == "trial" else None,
         support_until=license.support_until,
         supersedes=previous.serial if previous else None,
-        pack_size=pack_size,
+        grace_percent=terms.grace_percent,
+        pack_size=terms.pack_size,
     )
     certificate = Certificate(
         license_id=license.id,
@@ -103,7 +104,7 @@ def licenses_of(session, user):
     ).all()
 
 
-def license_policy(license, created_accounts, now, pack_size=25):
+def license_policy(license, created_accounts, now, terms):
     """The accounts-policy verdict for a control panel holding `created_accounts` accounts."""
     state = license.status_at(now)
     return accounts_policy(
@@ -111,5 +112,6 @@ def license_policy(license, created_accounts, now, pack_size=25):
         created_accounts,
         expired=state == "expired",
         revoked=state == "revoked",
-        pack_size=pack_size,
+        pack_size=terms.pack_size,
+        grace_percent=terms.grace_percent,
     )

@@ -89,5 +89,9 @@ class Certificate(db.Model):
     def filename(self):
         return f"{self.license.code}-{self.serial}.lic"
 
+    def attachment(self):
+        """The certificate as an email attachment: the same file the customer downloads."""
+        return {"filename": self.filename, "content_type": "text/plain", "content": self.text}
+
     def __repr__(self):
         return f"<Certificate {self.license_id}#{self.serial}>"

@@ -7,11 +7,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.auth.forms import ResendConfirmationForm
+from app.billing.orders import orders_awaiting_payment
 from app.extensions import db
 from app.licensing.issuing import license_policy, licenses_of
 from app.models import Certificate
-from app.portal.lookups import certificate_response, own_license
-from app.services import current_keyring
+from app.trials.service import trial_standing
+from app.web.lookups import certificate_response, own_license
+from app.web.services import current_keyring, current_terms
 
 bp = Blueprint("portal", __name__)
 
@@ -26,10 +28,13 @@ def index():
 @bp.route("/licenses")
 @login_required
 def home():
+    now = datetime.now(UTC)
     return render_template(
         "portal/home.html",
         licenses=licenses_of(db.session, current_user),
-        now=datetime.now(UTC),
+        standing=None if current_user.is_staff else trial_standing(db.session, current_user),
+        open_orders=orders_awaiting_payment(db.session, current_user, now),
+        now=now,
         resend_form=ResendConfirmationForm(),
     )
 
@@ -43,7 +48,7 @@ def license_page(code):
     if created is not None:
         created = created.strip().replace(",", "")
         if created.isdigit() and len(created) <= 9:
-            check = license_policy(license, int(created), now)
+            check = license_policy(license, int(created), now, current_terms())
         else:
             error = "Enter the number of accounts created in your control panel, e.g. 120."
     return render_template(

@@ -7,27 +7,23 @@ state change is a conditional UPDATE, so two agents at once change it once.
 from sqlalchemy import update
 
 from app import audit
+from app.exceptions import PortalError
 from app.licensing.issuing import issue_next_certificate
 from app.mail import queue_email
 from app.models import License
-from app.trials.service import certificate_attachment
 
 
-class LicenseActionError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class LicenseActionError(PortalError):
+    pass
 
 
-def revoke_license(session, license, actor, *, reason, keyring, now, pack_size=25):
+def revoke_license(session, license, actor, *, reason, keyring, terms, now):
     """Revoke: a new certificate with status revoked, so the control panel blocks; the customer is told."""
     reason = (reason or "").strip()
     if not reason:
         raise LicenseActionError("Give a reason for revoking the license: the customer receives it.")
     _change_status(session, license, "active", "revoked", revoked_reason=reason, now=now)
-    certificate = issue_next_certificate(
-        session, license, keyring, reason="revocation", now=now, pack_size=pack_size
-    )
+    certificate = issue_next_certificate(session, license, keyring, terms, reason="revocation", now=now)
     audit.record(actor, "license.revoke", license=license, reason=reason, serial=certificate.serial)
     queue_email(
         license.owner.email,
@@ -39,12 +35,10 @@ def revoke_license(session, license, actor, *, reason, keyring, now, pack_size=2
     return certificate
 
 
-def reinstate_license(session, license, actor, *, reason, keyring, now, pack_size=25):
+def reinstate_license(session, license, actor, *, reason, keyring, terms, now):
     """Undo a revocation: a new active certificate, sent to the customer."""
     _change_status(session, license, "revoked", "active", revoked_reason=None, now=now)
-    certificate = issue_next_certificate(
-        session, license, keyring, reason="reinstatement", now=now, pack_size=pack_size
-    )
+    certificate = issue_next_certificate(session, license, keyring, terms, reason="reinstatement", now=now)
     audit.record(
         actor,
         "license.reinstate",
@@ -58,7 +52,7 @@ def reinstate_license(session, license, actor, *, reason, keyring, now, pack_siz
         "license_reinstated",
         license=license,
         certificate=certificate,
-        attachments=[certificate_attachment(certificate)],
+        attachments=[certificate.attachment()],
     )
     return certificate
 

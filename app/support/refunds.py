@@ -8,15 +8,14 @@ at once, one refund at Stripe, and applying it to the license happens once
 
 from app import audit
 from app.billing.fulfilment import apply_full_refund
+from app.exceptions import PortalError
 
 
-class RefundError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class RefundError(PortalError):
+    pass
 
 
-def refund_order(session, order, actor, *, reason, gateway, keyring, now):
+def refund_order(session, order, actor, *, reason, gateway, settings, now):
     """Refund ``order`` in full through ``gateway``; returns the license's new certificate.
 
     Raises GatewayError, with Stripe's message, when Stripe refuses: nothing has changed then.
@@ -31,7 +30,7 @@ def refund_order(session, order, actor, *, reason, gateway, keyring, now):
         reason,
         idempotency_key=f"refund-{order.id}-{order.stripe_payment_intent_id}",
     )
-    certificate = apply_full_refund(session, order, keyring, now, reason)
+    certificate = apply_full_refund(session, order, settings, now, reason)
     if certificate is None:
         raise RefundError(f"Order #{order.id} was {order.status} meanwhile: nothing more was done.")
     audit.record(

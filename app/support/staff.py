@@ -6,15 +6,14 @@ Plain functions taking a session and what they need; the caller commits.
 from sqlalchemy import select
 
 from app import audit
+from app.exceptions import PortalError
 from app.mail import queue_email
 from app.models import User
 from app.models.user import ROLES, STAFF_ROLES, normalize_email
 
 
-class StaffError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class StaffError(PortalError):
+    pass
 
 
 def invite_staff(session, actor, *, email, role, now, set_password_link):

@@ -1,1 +1,1 @@
-"""30-day trials: the customer's request and support's decision."""
+"""Trials: the customer's request and support's decision."""

@@ -6,12 +6,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.cli import portal_links
 from app.extensions import db
 from app.mail import deliver_after_commit
 from app.trials.notices import WARN_DAYS, send_trial_notices
+from app.web.links import portal_links
 
-trials = AppGroup("trials", help="30-day trial licenses.")
+trials = AppGroup("trials", help="Trial licenses.")
 
 
 @trials.command("notify")

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
+from app.exceptions import PortalError
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.mail import queue_email
 from app.models import License, TrialRequest
@@ -20,27 +21,8 @@ from app.models import License, TrialRequest
 MAX_EXTENSION_DAYS = 30
 
 
-class TrialError(Exception):
+class TrialError(PortalError):
     """A trial action that cannot happen; ``message`` says why, in words for the person acting."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class TrialTerms:
-    """What a trial license gives: from TRIAL_DAYS, TRIAL_ACCOUNTS and PACK_SIZE."""
-
-    days: int = 30
-    accounts: int = 25
-    pack_size: int = 25
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(
-            days=config["TRIAL_DAYS"], accounts=config["TRIAL_ACCOUNTS"], pack_size=config["PACK_SIZE"]
-        )
 
 
 @dataclass(frozen=True)
@@ -191,7 +173,7 @@ def issue_trial(session, customer, actor, *, note, terms, keyring, now):
         user_id=customer.id,
         company=customer.company or "",
         hostname="",
-        expected_accounts=terms.accounts,
+        expected_accounts=terms.trial_accounts,
         status="approved",
         decided_by_id=actor.id,
         decided_at=now,
@@ -210,8 +192,8 @@ def issue_trial(session, customer, actor, *, note, terms, keyring, now):
     return license
 
 
-def extend_trial(session, license, actor, *, days, reason, keyring, now, pack_size=25):
-    """Push a trial's end (and support) out by up to 30 days, once; a new certificate says so."""
+def extend_trial(session, license, actor, *, days, reason, keyring, terms, now):
+    """Push a trial's end (and support) out by up to MAX_EXTENSION_DAYS, once; a new certificate says so."""
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise TrialError(f"A trial can be extended by 1 to {MAX_EXTENSION_DAYS} days.")
     if license.kind != "trial":
@@ -240,9 +222,7 @@ def extend_trial(session, license, actor, *, days, reason, keyring, now, pack_si
     session.refresh(license)
     if result.rowcount != 1:
         raise TrialError(f"The trial {license.code} has already been extended once.")
-    certificate = issue_next_certificate(
-        session, license, keyring, reason="trial_extension", now=now, pack_size=pack_size
-    )
+    certificate = issue_next_certificate(session, license, keyring, terms, reason="trial_extension", now=now)
     audit.record(
         actor, "trial.extend", license=license, reason=reason, days=days, ends_at=ends_at.isoformat()
     )
@@ -253,13 +233,9 @@ def extend_trial(session, license, actor, *, days, reason, keyring, now, pack_si
         license=license,
         certificate=certificate,
         days=days,
-        attachments=[certificate_attachment(certificate)],
+        attachments=[certificate.attachment()],
     )
     return certificate
-
-
-def certificate_attachment(certificate):
-    return {"filename": certificate.filename, "content_type": "text/plain", "content": certificate.text}
 
 
 def _decide(session, trial_request, actor, status, *, note, now):
@@ -294,11 +270,9 @@ def _staff_message(customer, reason):
 
 def _start_trial(session, customer, *, terms, keyring, now):
     license = new_license(
-        session, customer, kind="trial", accounts=terms.accounts, now=now, trial_days=terms.days
+        session, customer, kind="trial", accounts=terms.trial_accounts, now=now, trial_days=terms.trial_days
     )
-    certificate = issue_next_certificate(
-        session, license, keyring, reason="trial_start", now=now, pack_size=terms.pack_size
-    )
+    certificate = issue_next_certificate(session, license, keyring, terms, reason="trial_start", now=now)
     return license, certificate
 
 
@@ -310,5 +284,5 @@ def _queue_trial_email(license, certificate, *, note):
         license=license,
         certificate=certificate,
         note=note or None,
-        attachments=[certificate_attachment(certificate)],
+        attachments=[certificate.attachment()],
     )

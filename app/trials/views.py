@@ -12,7 +12,6 @@ from app.trials.forms import TrialRequestForm, WithdrawTrialForm
 from app.trials.service import (
     CUSTOMER_MESSAGES,
     TrialError,
-    TrialTerms,
     request_trial,
     trial_standing,
     withdraw_request,
@@ -21,12 +20,6 @@ from app.trials.service import (
 bp = Blueprint("trials", __name__)
 
 REQUEST_LIMIT = "5 per minute; 20 per day"
-
-
-@bp.app_template_global("trial_standing")
-def current_trial_standing(user):
-    """For the panel on My licenses: the user's request, if any, and whether they may ask."""
-    return trial_standing(db.session, user)
 
 
 @bp.route("/trial", methods=["GET", "POST"])
@@ -67,7 +60,6 @@ def request_page():
         standing=standing,
         message=None if standing.eligible else CUSTOMER_MESSAGES[standing.reason],
         withdraw_form=WithdrawTrialForm(),
-        terms=TrialTerms.from_config(current_app.config),
     )
 
 

@@ -20,10 +20,13 @@ def test_my_licenses_lists_each_license(browser, customer, make_license):
 def test_license_page_shows_certificate_history_and_install_steps(browser, customer, make_license, keyring):
     from app.extensions import db
     from app.licensing.issuing import issue_next_certificate
+    from tests.factories import STANDARD_TERMS
 
     license = make_license(accounts=50)
     license.accounts = 75
-    issue_next_certificate(db.session, license, keyring, reason="upgrade", now=datetime.now(UTC))
+    issue_next_certificate(
+        db.session, license, keyring, STANDARD_TERMS, reason="upgrade", now=datetime.now(UTC)
+    )
     db.session.commit()
     browser.login(customer.email)
     page = browser.get(f"/licenses/{license.code}").get_data(as_text=True)

@@ -11,7 +11,7 @@ from app.licensing.issuing import issue_next_certificate
 from app.models import Order, User
 from app.models.base import utcnow
 from tests.conftest import csrf_token
-from tests.factories import add_order
+from tests.factories import STANDARD_TERMS, add_order
 from tests.integration.localstripe_fixture import free_port
 
 LABEL = "License amount you want to buy"
@@ -304,7 +304,9 @@ def test_paid_order_is_a_receipt_with_the_certificate(customer_browser, make_ord
         card_last4="4242",
     )
     license.accounts = 75
-    issue_next_certificate(db.session, license, keyring, reason="upgrade", now=utcnow(), order_id=order.id)
+    issue_next_certificate(
+        db.session, license, keyring, STANDARD_TERMS, reason="upgrade", now=utcnow(), order_id=order.id
+    )
     db.session.commit()
 
     page = page_text(customer_browser.get(f"/orders/{order.id}"))

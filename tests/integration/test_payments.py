@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.billing.fulfilment import apply_full_refund
+from app.billing.fulfilment import FulfilmentSettings, apply_full_refund
 from app.extensions import db
 from app.licensing.extractor import verify_certificate
 from app.models import Order, StripeEvent
 from app.models.base import utcnow
 from tests.conftest import csrf_token, sent_mail
-from tests.factories import add_order, certificates_of
+from tests.factories import STANDARD_TERMS, add_order, certificates_of
 from tests.integration import payments_helpers
 from tests.integration.localstripe_fixture import sign_webhook
 from tests.integration.payments_helpers import (
@@ -336,7 +336,9 @@ def test_support_refund_takes_the_accounts_back(
     paid = order(order_id)
 
     gateway.refund(paid.stripe_payment_intent_id, "Ordered by mistake", idempotency_key=f"refund-{order_id}")
-    certificate = apply_full_refund(db.session, paid, keyring, utcnow(), "Ordered by mistake")
+    certificate = apply_full_refund(
+        db.session, paid, FulfilmentSettings(keyring, STANDARD_TERMS), utcnow(), "Ordered by mistake"
+    )
     db.session.commit()
 
     refunded = order(order_id)

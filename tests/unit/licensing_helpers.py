@@ -32,6 +32,8 @@ def paid_claims(**overrides) -> dict:
         "issued_at": datetime(2025, 3, 1, 12, 0, tzinfo=UTC),
         "support_until": datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
         "supersedes": 1,
+        "grace_percent": 10,
+        "pack_size": 25,
     }
     return build_claims(**(fields | overrides))
 

@@ -5,16 +5,16 @@ Every page of the blueprint needs a logged-in staff user; anyone else gets 404.
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, flash, render_template
 from flask_login import login_required
 from sqlalchemy import func, select
 
 from app import audit
+from app.exceptions import PortalError
 from app.extensions import db
 from app.models import License, Order, TrialRequest, User
 from app.security import staff_required
-from app.services import current_keyring
-from app.trials.service import TrialTerms
+from app.web.services import current_keyring, current_terms
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
@@ -39,16 +39,28 @@ def now():
     return datetime.now(UTC)
 
 
-def trial_terms():
-    return TrialTerms.from_config(current_app.config)
+def signing():
+    """What an action that issues a certificate is given: the key ring, the terms and the time."""
+    return {"keyring": current_keyring(), "terms": current_terms(), "now": now()}
 
 
-def keyring():
-    return current_keyring()
+def console_action(act, done, *, back, refused=None, category="success"):
+    """The console's one way to act: run ``act()``, commit, say ``done(result)`` and go ``back``.
 
-
-def pack_size():
-    return current_app.config["PACK_SIZE"]
+    A ``PortalError`` rolls everything back; its message is flashed, or handed to
+    ``refused(error)`` when the page shows it beside a form instead.
+    """
+    try:
+        result = act()
+    except PortalError as error:
+        db.session.rollback()
+        if refused is not None:
+            return refused(error)
+        flash(error.message, "warning")
+        return back
+    db.session.commit()
+    flash(done(result), category)
+    return back
 
 
 def count(query):

@@ -1,6 +1,6 @@
 """Customer lookup, the customer's page and the license page with revoke, reinstate and extend."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -9,7 +9,6 @@ from app.extensions import db
 from app.licensing.codes import LICENSE_CODE_PREFIX, normalize_license_code
 from app.licensing.issuing import license_by_code, licenses_of
 from app.models import AuditEntry, Certificate, Order, TrialRequest, User
-from app.portal.lookups import certificate_response
 from app.support.forms import (
     DisableForm,
     EnableForm,
@@ -19,9 +18,10 @@ from app.support.forms import (
     RevokeForm,
     RoleForm,
 )
-from app.support.licenses import LicenseActionError, reinstate_license, revoke_license
-from app.support.views import bp, keyring, now, pack_size
-from app.trials.service import TrialError, extend_trial, trial_standing
+from app.support.licenses import reinstate_license, revoke_license
+from app.support.views import bp, console_action, now, signing
+from app.trials.service import MAX_EXTENSION_DAYS, extend_trial, trial_standing
+from app.web.lookups import certificate_response
 
 SEARCH_RESULTS = 50
 TRAIL_LENGTH = 20
@@ -103,6 +103,7 @@ def render_license(license, *, extend_form=None, revoke_form=None, reinstate_for
         extend_form=extend_form or ExtendTrialForm(),
         revoke_form=revoke_form or RevokeForm(),
         reinstate_form=reinstate_form or ReinstateForm(),
+        max_extension_days=MAX_EXTENSION_DAYS,
     ), status
 
 
@@ -128,16 +129,11 @@ def _license_action(code, form_class, form_name, act, done):
     form = form_class()
     if not form.validate_on_submit():
         return render_license(license, status=400, **{form_name: form})
-    signing = {"keyring": keyring(), "now": now(), "pack_size": pack_size()}
-    try:
-        certificate = act(license, form, signing)
-    except (LicenseActionError, TrialError) as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-    else:
-        db.session.commit()
-        flash(done.format(code=license.code, serial=certificate.serial, form=form), "success")
-    return redirect(url_for("support.license_page", code=license.code))
+    return console_action(
+        lambda: act(license, form, signing()),
+        lambda certificate: done.format(code=license.code, serial=certificate.serial, form=form),
+        back=redirect(url_for("support.license_page", code=license.code)),
+    )
 
 
 @bp.route("/licenses/<code>/extend", methods=["POST"])
@@ -146,8 +142,8 @@ def extend_license_trial(code):
         code,
         ExtendTrialForm,
         "extend_form",
-        lambda license, form, signing: extend_trial(
-            db.session, license, current_user, days=form.days.data, reason=form.reason.data, **signing
+        lambda license, form, given: extend_trial(
+            db.session, license, current_user, days=form.days.data, reason=form.reason.data, **given
         ),
         "Trial {code} extended by {form.days.data} days: "
         "certificate #{serial} is on its way to the customer.",
@@ -160,8 +156,8 @@ def revoke(code):
         code,
         RevokeForm,
         "revoke_form",
-        lambda license, form, signing: revoke_license(
-            db.session, license, current_user, reason=form.reason.data, **signing
+        lambda license, form, given: revoke_license(
+            db.session, license, current_user, reason=form.reason.data, **given
         ),
         "{code} is revoked: certificate #{serial} says so.",
     )
@@ -173,8 +169,8 @@ def reinstate(code):
         code,
         ReinstateForm,
         "reinstate_form",
-        lambda license, form, signing: reinstate_license(
-            db.session, license, current_user, reason=form.reason.data, **signing
+        lambda license, form, given: reinstate_license(
+            db.session, license, current_user, reason=form.reason.data, **given
         ),
         "{code} is active again: certificate #{serial} went to the customer.",
     )

@@ -1,19 +1,19 @@
 """Orders: the list with a status filter, an order's page, and the full refund through Stripe."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.billing.gateway import GatewayError
+from app.billing.fulfilment import FulfilmentSettings
 from app.extensions import db
 from app.models import AuditEntry, Order
 from app.models.order import ORDER_STATUSES
-from app.services import current_gateway, current_keyring
 from app.support.forms import RefundForm
-from app.support.refunds import RefundError, refund_order
-from app.support.views import bp, now
+from app.support.refunds import refund_order
+from app.support.views import bp, console_action, now, signing
 from app.support.views.customers import audit_trail
+from app.web.services import current_gateway
 
 ORDERS_PER_PAGE = 50
 FLAGGED = "flagged"  # not a status: payments Stripe reported oddly, left for support to decide
@@ -70,24 +70,27 @@ def refund(order_id):
     form = RefundForm()
     if not form.validate_on_submit():
         return render_order(order, refund_form=form, status=400)
-    try:
-        refund_order(
+
+    def refused(error):
+        return render_order(
+            get_order(order_id), refund_form=form, refund_error=f"Not refunded: {error.message}", status=400
+        )
+
+    given = signing()
+    settings = FulfilmentSettings(keyring=given["keyring"], terms=given["terms"])
+    return console_action(
+        lambda: refund_order(
             db.session,
             order,
             current_user,
             reason=form.reason.data,
             gateway=current_gateway(),
-            keyring=current_keyring(),
-            now=now(),
-        )
-    except (RefundError, GatewayError) as exc:
-        db.session.rollback()
-        return render_order(
-            get_order(order_id), refund_form=form, refund_error=f"Not refunded: {exc.message}", status=400
-        )
-    db.session.commit()
-    flash(
-        f"Order #{order.id} refunded: the license has a new certificate and the customer is emailed.",
-        "success",
+            settings=settings,
+            now=given["now"],
+        ),
+        lambda _: (
+            f"Order #{order.id} refunded: the license has a new certificate and the customer is emailed."
+        ),
+        back=redirect(url_for("support.order", order_id=order.id)),
+        refused=refused,
     )
-    return redirect(url_for("support.order", order_id=order.id))

@@ -10,8 +10,8 @@ from app.models import User
 from app.models.user import STAFF_ROLES
 from app.security import admin_required, safe_next
 from app.support.forms import DisableForm, EnableForm, InviteStaffForm, RoleForm
-from app.support.staff import StaffError, change_role, disable_user, enable_user, invite_staff
-from app.support.views import bp, now
+from app.support.staff import change_role, disable_user, enable_user, invite_staff
+from app.support.views import bp, console_action, now
 
 
 def set_password_link(user):
@@ -57,22 +57,24 @@ def invite():
     form = InviteStaffForm()
     if not form.validate_on_submit():
         return render_staff(form, status=400)
-    try:
-        user = invite_staff(
+
+    def refused(error):
+        form.email.errors.append(error.message)
+        return render_staff(form, status=400)
+
+    return console_action(
+        lambda: invite_staff(
             db.session,
             current_user,
             email=form.email.data,
             role=form.role.data,
             now=now(),
             set_password_link=set_password_link,
-        )
-    except StaffError as exc:
-        db.session.rollback()
-        form.email.errors.append(exc.message)
-        return render_staff(form, status=400)
-    db.session.commit()
-    flash(f"Invitation sent to {user.email}: the link in it lets them choose a password.", "success")
-    return redirect(url_for("support.staff"))
+        ),
+        lambda user: f"Invitation sent to {user.email}: the link in it lets them choose a password.",
+        back=redirect(url_for("support.staff")),
+        refused=refused,
+    )
 
 
 def apply_staff_change(change, user, done, **arguments):
@@ -80,15 +82,11 @@ def apply_staff_change(change, user, done, **arguments):
 
     ``done`` is the message of success, formatted with the user as it is afterwards.
     """
-    try:
-        change(db.session, current_user, user, **arguments)
-    except StaffError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-    else:
-        db.session.commit()
-        flash(done.format(user=user), "success")
-    return back_to_staff()
+    return console_action(
+        lambda: change(db.session, current_user, user, **arguments),
+        lambda _: done.format(user=user),
+        back=back_to_staff(),
+    )
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])

@@ -1,6 +1,6 @@
 """The trial queue: approve or deny requests, or issue a trial directly."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -9,8 +9,8 @@ from app.extensions import db
 from app.models import License, TrialRequest, User
 from app.models.user import normalize_email
 from app.support.forms import ApproveTrialForm, DenyTrialForm, IssueTrialForm
-from app.support.views import bp, keyring, now, trial_terms
-from app.trials.service import TrialError, approve_request, deny_request, issue_trial
+from app.support.views import bp, console_action, now, signing
+from app.trials.service import approve_request, deny_request, issue_trial
 
 RECENT_DECISIONS = 20
 APPROVE, DENY = 0, 1  # the forms of a request, in the order decision_forms gives them
@@ -76,7 +76,6 @@ def render_queue(*, submitted=None, issue_form=None, status=200):
         ),
         forms=forms,
         issue_form=issue_form or IssueTrialForm(),
-        terms=trial_terms(),
         now=now(),
     ), status
 
@@ -96,29 +95,18 @@ def decide(request_id, which, act, done, category):
     forms = decision_forms(trial_request, request.form)
     if not forms[which].validate():
         return render_queue(submitted={trial_request.id: forms}, status=400)
-    try:
-        outcome = act(trial_request, forms[which])
-    except TrialError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-    else:
-        db.session.commit()
-        flash(done.format(trial_request=trial_request, outcome=outcome), category)
-    return redirect(url_for("support.trial_queue"))
+    return console_action(
+        lambda: act(trial_request, forms[which]),
+        lambda outcome: done.format(trial_request=trial_request, outcome=outcome),
+        back=redirect(url_for("support.trial_queue")),
+        category=category,
+    )
 
 
 @bp.route("/trials/<int:request_id>/approve", methods=["POST"])
 def approve_trial(request_id):
     def approve(trial_request, form):
-        return approve_request(
-            db.session,
-            trial_request,
-            current_user,
-            note=form.note.data,
-            terms=trial_terms(),
-            keyring=keyring(),
-            now=now(),
-        )
+        return approve_request(db.session, trial_request, current_user, note=form.note.data, **signing())
 
     return decide(
         request_id,
@@ -153,23 +141,16 @@ def issue_trial_directly():
     if customer is None:
         form.email.errors.append(f"There is no account for {form.email.data}: the customer registers first.")
         return render_queue(issue_form=form, status=400)
-    try:
-        license = issue_trial(
-            db.session,
-            customer,
-            current_user,
-            note=form.note.data,
-            terms=trial_terms(),
-            keyring=keyring(),
-            now=now(),
-        )
-    except TrialError as exc:
-        db.session.rollback()
-        form.email.errors.append(exc.message)
+
+    def refused(error):
+        form.email.errors.append(error.message)
         return render_queue(issue_form=form, status=400)
-    db.session.commit()
-    flash(
-        f"Trial {license.code} issued to {customer.email}. The customer has the certificate by email.",
-        "success",
+
+    return console_action(
+        lambda: issue_trial(db.session, customer, current_user, note=form.note.data, **signing()),
+        lambda license: (
+            f"Trial {license.code} issued to {customer.email}. The customer has the certificate by email."
+        ),
+        back=redirect(url_for("support.customer", user_id=customer.id)),
+        refused=refused,
     )
-    return redirect(url_for("support.customer", user_id=customer.id))
