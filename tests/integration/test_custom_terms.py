@@ -13,10 +13,18 @@ from app.extensions import db
 from app.licensing.extractor import verify_certificate
 from app.models import License, Order, TrialRequest
 from tests.conftest import Browser, sent_mail
+from tests.integration import test_payments
 from tests.integration.payments_helpers import stripe_settings
-from tests.integration.test_payments import forward, pay, place_order, post_webhook  # noqa: F401
 
 pytestmark = pytest.mark.integration
+
+# The payment steps of the payment tests, as fixtures here too.
+place_order, pay, post_webhook, forward = (
+    test_payments.place_order,
+    test_payments.pay,
+    test_payments.post_webhook,
+    test_payments.forward,
+)
 
 TERMS = {"PACK_SIZE": 10, "ACCOUNT_PRICE_CENTS": 300, "GRACE_PERCENT": 5, "TRIAL_DAYS": 14}
 
