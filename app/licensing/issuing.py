@@ -11,12 +11,12 @@ from sqlalchemy.orm import selectinload
 from app.licensing.certificates import build_claims, issue_certificate
 from app.licensing.codes import generate_license_code, normalize_license_code
 from app.licensing.policy import accounts_policy
-from app.models import Certificate, License
+from app.models import Certificate, License, LicenseKind, LicenseStatus
 
 
 def new_license(session, owner, *, kind, accounts, now, trial_days=None, support_days=None):
     """A license with a fresh code; its first certificate is issued by the caller's change."""
-    trial_expires = now + timedelta(days=trial_days) if kind == "trial" else None
+    trial_expires = now + timedelta(days=trial_days) if kind == LicenseKind.TRIAL else None
     # Support lasts for the trial period, or for the support period of a paid license.
     support_until = trial_expires or (now + timedelta(days=support_days) if support_days else None)
     code = generate_license_code()
@@ -28,7 +28,7 @@ def new_license(session, owner, *, kind, accounts, now, trial_days=None, support
         owner_id=owner.id,
         kind=kind,
         accounts=accounts,
-        status="active",
+        status=LicenseStatus.ACTIVE,
         created_at=now,
         trial_expires_at=trial_expires,
         support_until=support_until,
@@ -62,8 +62,8 @@ def issue_next_certificate(session, license, keyring, terms, *, reason, now, ord
         kind=license.kind,
         accounts=license.accounts,
         issued_at=now,
-        status="revoked" if license.status == "revoked" else "active",
-        expires_at=license.trial_expires_at if license.kind == "trial" else None,
+        status=LicenseStatus.REVOKED if license.status == LicenseStatus.REVOKED else LicenseStatus.ACTIVE,
+        expires_at=license.trial_expires_at if license.kind == LicenseKind.TRIAL else None,
         support_until=license.support_until,
         supersedes=previous.serial if previous else None,
         grace_percent=terms.grace_percent,
@@ -78,7 +78,7 @@ def issue_next_certificate(session, license, keyring, terms, *, reason, now, ord
         kind=license.kind,
         status=claims["status"],
         accounts=license.accounts,
-        expires_at=license.trial_expires_at if license.kind == "trial" else None,
+        expires_at=license.trial_expires_at if license.kind == LicenseKind.TRIAL else None,
         text=issue_certificate(claims, keyring),
         issued_at=now,
     )
@@ -110,8 +110,8 @@ def license_policy(license, created_accounts, now, terms):
     return accounts_policy(
         license.accounts,
         created_accounts,
-        expired=state == "expired",
-        revoked=state == "revoked",
+        expired=state == LicenseStatus.EXPIRED,
+        revoked=state == LicenseStatus.REVOKED,
         pack_size=terms.pack_size,
         grace_percent=terms.grace_percent,
     )

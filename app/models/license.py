@@ -1,6 +1,7 @@
 """Licenses and the certificates issued for them."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,7 +9,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
-KINDS = ("trial", "paid")
+
+class LicenseKind(StrEnum):
+    TRIAL = "trial"
+    PAID = "paid"
+
+
+class LicenseStatus(StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    EXPIRED = "expired"  # never stored: derived from the time by License.status_at
+
+
+KINDS = tuple(LicenseKind)
 
 
 class License(db.Model):
@@ -20,7 +33,7 @@ class License(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     accounts: Mapped[int] = mapped_column(Integer, default=0)
     # Stored: active or revoked. "expired" is derived from the time (see status_at).
-    status: Mapped[str] = mapped_column(String(10), default="active")
+    status: Mapped[str] = mapped_column(String(10), default=LicenseStatus.ACTIVE)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     trial_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     trial_extended: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -39,14 +52,14 @@ class License(db.Model):
     )
 
     def status_at(self, now):
-        if self.status == "revoked":
-            return "revoked"
-        if self.kind == "trial" and self.trial_expires_at and self.trial_expires_at <= now:
-            return "expired"
-        return "active"
+        if self.status == LicenseStatus.REVOKED:
+            return LicenseStatus.REVOKED
+        if self.kind == LicenseKind.TRIAL and self.trial_expires_at and self.trial_expires_at <= now:
+            return LicenseStatus.EXPIRED
+        return LicenseStatus.ACTIVE
 
     def trial_days_left(self, now):
-        if self.kind != "trial" or not self.trial_expires_at:
+        if self.kind != LicenseKind.TRIAL or not self.trial_expires_at:
             return None
         seconds = (self.trial_expires_at - now).total_seconds()
         return max(0, -int(-seconds // 86400))  # whole days, rounded up

@@ -1,6 +1,7 @@
 """Orders for accounts, paid by card through Stripe, and the Stripe events about them."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,7 +9,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
-ORDER_STATUSES = ("pending", "paid", "failed", "refunded", "disputed")
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    DISPUTED = "disputed"
+
+
+ORDER_STATUSES = tuple(OrderStatus)
 
 
 class Order(db.Model):
@@ -23,7 +33,7 @@ class Order(db.Model):
     packs: Mapped[int] = mapped_column(Integer)
     amount_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(10), default=OrderStatus.PENDING, index=True)
     stripe_setup_intent_id: Mapped[str | None] = mapped_column(String(255))
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     card_brand: Mapped[str | None] = mapped_column(String(30))

@@ -1,6 +1,7 @@
 """Trial requests and the audit log of staff actions."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,7 +9,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
-TRIAL_STATUSES = ("pending", "approved", "denied", "withdrawn")
+
+class TrialRequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
+
+
+TRIAL_STATUSES = tuple(TrialRequestStatus)
 
 
 class TrialRequest(db.Model):
@@ -30,7 +39,7 @@ class TrialRequest(db.Model):
     hostname: Mapped[str] = mapped_column(String(255))
     expected_accounts: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(10), default=TrialRequestStatus.PENDING, index=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision_note: Mapped[str | None] = mapped_column(Text)

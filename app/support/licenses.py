@@ -10,7 +10,7 @@ from app import audit
 from app.exceptions import PortalError
 from app.licensing.issuing import issue_next_certificate
 from app.mail import queue_email
-from app.models import License
+from app.models import License, LicenseStatus
 
 
 class LicenseActionError(PortalError):
@@ -22,7 +22,9 @@ def revoke_license(session, license, actor, *, reason, keyring, terms, now):
     reason = (reason or "").strip()
     if not reason:
         raise LicenseActionError("Give a reason for revoking the license: the customer receives it.")
-    _change_status(session, license, "active", "revoked", revoked_reason=reason, now=now)
+    _change_status(
+        session, license, LicenseStatus.ACTIVE, LicenseStatus.REVOKED, revoked_reason=reason, now=now
+    )
     certificate = issue_next_certificate(session, license, keyring, terms, reason="revocation", now=now)
     audit.record(actor, "license.revoke", license=license, reason=reason, serial=certificate.serial)
     queue_email(
@@ -37,7 +39,9 @@ def revoke_license(session, license, actor, *, reason, keyring, terms, now):
 
 def reinstate_license(session, license, actor, *, reason, keyring, terms, now):
     """Undo a revocation: a new active certificate, sent to the customer."""
-    _change_status(session, license, "revoked", "active", revoked_reason=None, now=now)
+    _change_status(
+        session, license, LicenseStatus.REVOKED, LicenseStatus.ACTIVE, revoked_reason=None, now=now
+    )
     certificate = issue_next_certificate(session, license, keyring, terms, reason="reinstatement", now=now)
     audit.record(
         actor,

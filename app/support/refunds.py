@@ -9,6 +9,7 @@ at once, one refund at Stripe, and applying it to the license happens once
 from app import audit
 from app.billing.fulfilment import apply_full_refund
 from app.exceptions import PortalError
+from app.models import OrderStatus
 
 
 class RefundError(PortalError):
@@ -23,7 +24,7 @@ def refund_order(session, order, actor, *, reason, gateway, settings, now):
     reason = (reason or "").strip()
     if not reason:
         raise RefundError("Give a reason for the refund: the customer receives it.")
-    if order.status != "paid" or not order.stripe_payment_intent_id:
+    if order.status != OrderStatus.PAID or not order.stripe_payment_intent_id:
         raise RefundError(f"Order #{order.id} is {order.status}: only a paid order can be refunded.")
     refund = gateway.refund(
         order.stripe_payment_intent_id,

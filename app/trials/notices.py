@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select, update
 
 from app.mail import queue_email
-from app.models import License, User
+from app.models import License, LicenseKind, LicenseStatus, User
 
 WARN_DAYS = 7
 # A trial that ended longer ago than this is not told it "ends today" (e.g. on a first run).
@@ -31,7 +31,11 @@ def send_trial_notices(session, now, *, warn_days=WARN_DAYS):
     running_trials = (
         select(License)
         .join(User, License.owner_id == User.id)
-        .where(License.kind == "trial", License.status == "active", User.disabled_at.is_(None))
+        .where(
+            License.kind == LicenseKind.TRIAL,
+            License.status == LicenseStatus.ACTIVE,
+            User.disabled_at.is_(None),
+        )
         .order_by(License.trial_expires_at, License.id)
     )
     warnings = endings = 0
@@ -60,7 +64,7 @@ def send_trial_notices(session, now, *, warn_days=WARN_DAYS):
         )
     ).all():
         if _claim(session, license, License.trial_ended_notice_at, now):
-            ended = license.status_at(now) == "expired"
+            ended = license.status_at(now) == LicenseStatus.EXPIRED
             queue_email(
                 license.owner.email,
                 f"Your trial {license.code} {'has ended' if ended else 'ends today'}",

@@ -16,7 +16,7 @@ from app import audit
 from app.exceptions import PortalError
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.mail import queue_email
-from app.models import License, TrialRequest
+from app.models import License, LicenseKind, LicenseStatus, TrialRequest, TrialRequestStatus
 
 MAX_EXTENSION_DAYS = 30
 
@@ -58,7 +58,7 @@ def trial_standing(session, user):
         .order_by(TrialRequest.created_at.desc(), TrialRequest.id.desc())
         .limit(1)
     )
-    pending = latest if latest is not None and latest.status == "pending" else None
+    pending = latest if latest is not None and latest.status == TrialRequestStatus.PENDING else None
     if user.is_staff:
         return TrialStanding("staff", pending, latest)
     if not user.is_active:
@@ -68,10 +68,12 @@ def trial_standing(session, user):
     if pending is not None:
         return TrialStanding("pending", pending, latest)
     approved = session.scalar(
-        select(TrialRequest.id).where(TrialRequest.user_id == user.id, TrialRequest.status == "approved")
+        select(TrialRequest.id).where(
+            TrialRequest.user_id == user.id, TrialRequest.status == TrialRequestStatus.APPROVED
+        )
     )
     kinds = set(session.scalars(select(License.kind).where(License.owner_id == user.id)))
-    if approved is not None or "trial" in kinds:
+    if approved is not None or LicenseKind.TRIAL in kinds:
         return TrialStanding("had_trial", None, latest)
     if kinds:
         return TrialStanding("has_license", None, latest)
@@ -89,7 +91,7 @@ def request_trial(session, user, *, company, hostname, expected_accounts, note, 
         hostname=hostname,
         expected_accounts=expected_accounts,
         note=note or None,
-        status="pending",
+        status=TrialRequestStatus.PENDING,
         created_at=now,
     )
     try:
@@ -116,9 +118,9 @@ def withdraw_request(session, user, trial_request, now):
         .where(
             TrialRequest.id == trial_request.id,
             TrialRequest.user_id == user.id,
-            TrialRequest.status == "pending",
+            TrialRequest.status == TrialRequestStatus.PENDING,
         )
-        .values(status="withdrawn", decided_at=now)
+        .values(status=TrialRequestStatus.WITHDRAWN, decided_at=now)
     )
     session.refresh(trial_request)
     if result.rowcount != 1:
@@ -128,7 +130,7 @@ def withdraw_request(session, user, trial_request, now):
 
 def approve_request(session, trial_request, actor, *, note, terms, keyring, now):
     """Approve a pending request: the trial license, its certificate, the email, the audit entry."""
-    _decide(session, trial_request, actor, "approved", note=note, now=now)
+    _decide(session, trial_request, actor, TrialRequestStatus.APPROVED, note=note, now=now)
     license, certificate = _start_trial(session, trial_request.user, terms=terms, keyring=keyring, now=now)
     trial_request.license_id = license.id
     audit.record(
@@ -148,7 +150,7 @@ def deny_request(session, trial_request, actor, *, reason, now):
     reason = (reason or "").strip()
     if not reason:
         raise TrialError("Give a reason for the denial: the customer receives it by email.")
-    _decide(session, trial_request, actor, "denied", note=reason, now=now)
+    _decide(session, trial_request, actor, TrialRequestStatus.DENIED, note=reason, now=now)
     customer = trial_request.user
     audit.record(actor, "trial.deny", customer=customer, reason=reason, trial_request=trial_request.id)
     queue_email(
@@ -174,7 +176,7 @@ def issue_trial(session, customer, actor, *, note, terms, keyring, now):
         company=customer.company or "",
         hostname="",
         expected_accounts=terms.trial_accounts,
-        status="approved",
+        status=TrialRequestStatus.APPROVED,
         decided_by_id=actor.id,
         decided_at=now,
         decision_note=note or None,
@@ -196,9 +198,9 @@ def extend_trial(session, license, actor, *, days, reason, keyring, terms, now):
     """Push a trial's end (and support) out by up to MAX_EXTENSION_DAYS, once; a new certificate says so."""
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise TrialError(f"A trial can be extended by 1 to {MAX_EXTENSION_DAYS} days.")
-    if license.kind != "trial":
+    if license.kind != LicenseKind.TRIAL:
         raise TrialError(f"{license.code} is a paid license: only trials can be extended.")
-    if license.status == "revoked":
+    if license.status == LicenseStatus.REVOKED:
         raise TrialError(f"{license.code} is revoked: reinstate it before extending it.")
     # An expired trial restarts from today rather than from a date already past.
     ends_at = max(license.trial_expires_at, now) + timedelta(days=days)
@@ -206,8 +208,8 @@ def extend_trial(session, license, actor, *, days, reason, keyring, terms, now):
         update(License)
         .where(
             License.id == license.id,
-            License.kind == "trial",
-            License.status == "active",
+            License.kind == LicenseKind.TRIAL,
+            License.status == LicenseStatus.ACTIVE,
             License.trial_extended.is_(False),
         )
         .values(
@@ -242,7 +244,7 @@ def _decide(session, trial_request, actor, status, *, note, now):
     """Move a pending request to ``status``, or raise saying what became of it meanwhile."""
     result = session.execute(
         update(TrialRequest)
-        .where(TrialRequest.id == trial_request.id, TrialRequest.status == "pending")
+        .where(TrialRequest.id == trial_request.id, TrialRequest.status == TrialRequestStatus.PENDING)
         .values(status=status, decided_by_id=actor.id, decided_at=now, decision_note=note or None)
     )
     session.refresh(trial_request)
@@ -252,7 +254,7 @@ def _decide(session, trial_request, actor, status, *, note, now):
 
 def _already_decided(trial_request):
     who = trial_request.user.email
-    if trial_request.status == "withdrawn":
+    if trial_request.status == TrialRequestStatus.WITHDRAWN:
         return f"{who} withdrew this request: nothing was issued."
     by = f" by {trial_request.decided_by.email}" if trial_request.decided_by else ""
     return f"This request from {who} was already {trial_request.status}{by}: nothing more was done."
@@ -270,7 +272,12 @@ def _staff_message(customer, reason):
 
 def _start_trial(session, customer, *, terms, keyring, now):
     license = new_license(
-        session, customer, kind="trial", accounts=terms.trial_accounts, now=now, trial_days=terms.trial_days
+        session,
+        customer,
+        kind=LicenseKind.TRIAL,
+        accounts=terms.trial_accounts,
+        now=now,
+        trial_days=terms.trial_days,
     )
     certificate = issue_next_certificate(session, license, keyring, terms, reason="trial_start", now=now)
     return license, certificate

@@ -12,7 +12,16 @@ from sqlalchemy import func, select
 from app import audit
 from app.exceptions import PortalError
 from app.extensions import db
-from app.models import License, Order, TrialRequest, User
+from app.models import (
+    License,
+    LicenseKind,
+    LicenseStatus,
+    Order,
+    OrderStatus,
+    TrialRequest,
+    TrialRequestStatus,
+    User,
+)
 from app.security import staff_required
 from app.web.services import current_keyring, current_terms
 
@@ -32,7 +41,7 @@ def console_context():
 
 
 def pending_trial_count():
-    return count(select(TrialRequest.id).where(TrialRequest.status == "pending"))
+    return count(select(TrialRequest.id).where(TrialRequest.status == TrialRequestStatus.PENDING))
 
 
 def now():
@@ -74,13 +83,13 @@ def index():
         "pending_trials": pending_trial_count(),
         "trials_ending": count(
             select(License.id).where(
-                License.kind == "trial",
-                License.status == "active",
+                License.kind == LicenseKind.TRIAL,
+                License.status == LicenseStatus.ACTIVE,
                 License.trial_expires_at > moment,
                 License.trial_expires_at <= moment + timedelta(days=7),
             )
         ),
-        "disputed_orders": count(select(Order.id).where(Order.status == "disputed")),
+        "disputed_orders": count(select(Order.id).where(Order.status == OrderStatus.DISPUTED)),
         "flagged_orders": count(select(Order.id).where(Order.flagged.is_(True))),
         "customers": count(select(User.id).where(User.role == "customer")),
         "unconfirmed": count(select(User.id).where(User.role == "customer", User.confirmed_at.is_(None))),

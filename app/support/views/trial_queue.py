@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import License, TrialRequest, User
+from app.models import License, TrialRequest, TrialRequestStatus, User
 from app.models.user import normalize_email
 from app.support.forms import ApproveTrialForm, DenyTrialForm, IssueTrialForm
 from app.support.views import bp, console_action, now, signing
@@ -47,14 +47,14 @@ def render_queue(*, submitted=None, issue_form=None, status=200):
     """The queue page; ``submitted`` maps a request id to its forms as posted, errors and all."""
     pending = db.session.scalars(
         select(TrialRequest)
-        .where(TrialRequest.status == "pending")
+        .where(TrialRequest.status == TrialRequestStatus.PENDING)
         .order_by(TrialRequest.created_at, TrialRequest.id)
         .options(selectinload(TrialRequest.user))
     ).all()
     customers = [r.user_id for r in pending]
     decided = db.session.scalars(
         select(TrialRequest)
-        .where(TrialRequest.status != "pending")
+        .where(TrialRequest.status != TrialRequestStatus.PENDING)
         .order_by(TrialRequest.decided_at.desc(), TrialRequest.id.desc())
         .options(selectinload(TrialRequest.user), selectinload(TrialRequest.decided_by))
         .limit(RECENT_DECISIONS)
@@ -70,7 +70,7 @@ def render_queue(*, submitted=None, issue_form=None, status=200):
         ),
         history=_grouped(
             select(TrialRequest)
-            .where(TrialRequest.user_id.in_(customers), TrialRequest.status != "pending")
+            .where(TrialRequest.user_id.in_(customers), TrialRequest.status != TrialRequestStatus.PENDING)
             .order_by(TrialRequest.created_at),
             key=lambda earlier: earlier.user_id,
         ),
