@@ -51,3 +51,13 @@ def confirmation_state(user):
 
 def reset_state(user):
     return f"reset:{user.email}:{user.password_hash}"
+
+
+def confirmation_tokens(config):
+    """The one token service for email-confirmation links, from SECRET_KEY and CONFIRM_TOKEN_MAX_AGE."""
+    return TokenService(config["SECRET_KEY"], "confirm-email", config["CONFIRM_TOKEN_MAX_AGE"])
+
+
+def reset_tokens(config):
+    """The one token service for password-reset (and staff invitation) links."""
+    return TokenService(config["SECRET_KEY"], "reset-password", config["RESET_TOKEN_MAX_AGE"])

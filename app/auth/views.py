@@ -12,7 +12,7 @@ from app.auth.forms import (
     ResendConfirmationForm,
     ResetPasswordForm,
 )
-from app.auth.tokens import TokenInvalid, TokenService, confirmation_state, reset_state
+from app.auth.tokens import TokenInvalid, confirmation_state, confirmation_tokens, reset_state, reset_tokens
 from app.extensions import db, limiter
 from app.mail import queue_email
 from app.models import User
@@ -30,13 +30,11 @@ CLIENT_LIMIT = "30 per minute; 300 per hour"
 
 
 def _confirm_tokens():
-    cfg = current_app.config
-    return TokenService(cfg["SECRET_KEY"], "confirm-email", cfg["CONFIRM_TOKEN_MAX_AGE"])
+    return confirmation_tokens(current_app.config)
 
 
 def _reset_tokens():
-    cfg = current_app.config
-    return TokenService(cfg["SECRET_KEY"], "reset-password", cfg["RESET_TOKEN_MAX_AGE"])
+    return reset_tokens(current_app.config)
 
 
 def user_by_email(email):

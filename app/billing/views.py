@@ -1,4 +1,4 @@
-"""Ordering accounts, paying for them by card, and the order pages (PRODUCT.md section 4)."""
+"""Ordering accounts, paying for them by card, and the order pages (README: Payments)."""
 
 import logging
 import re

@@ -1,4 +1,4 @@
-"""The accounts policy, shared by the portal, the machine API and the LicenseExtractor.
+"""The accounts policy, shared by the portal's pages, its certificates and the LicenseExtractor.
 
 The one implementation lives in the extractor, which must stay a standalone file.
 """

@@ -2,17 +2,15 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.auth.forms import ResendConfirmationForm
 from app.billing.orders import orders_awaiting_payment
 from app.extensions import db
 from app.licensing.issuing import license_policy, licenses_of
-from app.models import Certificate
 from app.trials.service import trial_standing
-from app.web.lookups import certificate_response, own_license
+from app.web.lookups import certificate_response, license_certificate, own_license
 from app.web.services import current_keyring, current_terms
 
 bp = Blueprint("portal", __name__)
@@ -60,12 +58,7 @@ def license_page(code):
 @login_required
 def download_certificate(code, serial):
     license = own_license(code)
-    certificate = db.session.scalar(
-        select(Certificate).where(Certificate.license_id == license.id, Certificate.serial == serial)
-    )
-    if certificate is None:
-        abort(404)
-    return certificate_response(certificate)
+    return certificate_response(license_certificate(license, serial))
 
 
 @bp.route("/.well-known/license-keys")

@@ -2,11 +2,10 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import db, limiter
-from app.models import TrialRequest
 from app.security import confirmed_required, signed_in_user
 from app.trials.forms import TrialRequestForm, WithdrawTrialForm
 from app.trials.service import (
@@ -16,6 +15,7 @@ from app.trials.service import (
     trial_standing,
     withdraw_request,
 )
+from app.web.lookups import own_trial_request
 
 bp = Blueprint("trials", __name__)
 
@@ -66,9 +66,7 @@ def request_page():
 @bp.route("/trial/<int:request_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(request_id):
-    trial_request = db.session.get(TrialRequest, request_id)
-    if trial_request is None or trial_request.user_id != current_user.id:
-        abort(404)
+    trial_request = own_trial_request(request_id)
     if WithdrawTrialForm().validate_on_submit():
         try:
             withdraw_request(db.session, current_user, trial_request, datetime.now(UTC))

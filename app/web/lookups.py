@@ -1,17 +1,40 @@
 """The current customer's own records (anyone else's are not found: 404, never 403) and their downloads."""
 
-from flask import Response, abort
+from flask import Response
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.extensions import db
-from app.licensing.issuing import license_by_code
+from app.licensing.codes import normalize_license_code
+from app.models import Certificate, License, Order, TrialRequest
 
 
 def own_license(code):
-    license = license_by_code(db.session, code)
-    if license is None or license.owner_id != current_user.id:
-        abort(404)
-    return license
+    """The current customer's license with this code, however it was typed."""
+    return db.first_or_404(
+        select(License).where(
+            License.code == normalize_license_code(code), License.owner_id == current_user.id
+        )
+    )
+
+
+def own_order(order_id):
+    """The current customer's order."""
+    return db.first_or_404(select(Order).where(Order.id == order_id, Order.user_id == current_user.id))
+
+
+def own_trial_request(request_id):
+    """The current customer's trial request."""
+    return db.first_or_404(
+        select(TrialRequest).where(TrialRequest.id == request_id, TrialRequest.user_id == current_user.id)
+    )
+
+
+def license_certificate(license, serial):
+    """The certificate of ``license`` with this serial."""
+    return db.first_or_404(
+        select(Certificate).where(Certificate.license_id == license.id, Certificate.serial == serial)
+    )
 
 
 def certificate_response(certificate):

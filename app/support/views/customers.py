@@ -1,6 +1,6 @@
 """Customer lookup, the customer's page and the license page with revoke, reinstate and extend."""
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -8,7 +8,7 @@ from app import audit
 from app.extensions import db
 from app.licensing.codes import LICENSE_CODE_PREFIX, normalize_license_code
 from app.licensing.issuing import license_by_code, licenses_of
-from app.models import AuditEntry, Certificate, Order, TrialRequest, User
+from app.models import AuditEntry, License, Order, TrialRequest, User
 from app.support.forms import (
     DisableForm,
     EnableForm,
@@ -21,24 +21,18 @@ from app.support.forms import (
 from app.support.licenses import reinstate_license, revoke_license
 from app.support.views import bp, console_action, now, signing
 from app.trials.service import MAX_EXTENSION_DAYS, extend_trial, trial_standing
-from app.web.lookups import certificate_response
+from app.web.lookups import certificate_response, license_certificate
 
 SEARCH_RESULTS = 50
 TRAIL_LENGTH = 20
 
 
 def get_customer(user_id):
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return db.get_or_404(User, user_id)
 
 
 def get_license_by_code(code):
-    license = license_by_code(db.session, code)
-    if license is None:
-        abort(404)
-    return license
+    return db.first_or_404(select(License).where(License.code == normalize_license_code(code)))
 
 
 def audit_trail(*conditions):
@@ -115,12 +109,7 @@ def license_page(code):
 @bp.route("/licenses/<code>/certificates/<int:serial>.lic")
 def download_certificate(code, serial):
     license = get_license_by_code(code)
-    certificate = db.session.scalar(
-        select(Certificate).where(Certificate.license_id == license.id, Certificate.serial == serial)
-    )
-    if certificate is None:
-        abort(404)
-    return certificate_response(certificate)
+    return certificate_response(license_certificate(license, serial))
 
 
 def _license_action(code, form_class, form_name, act, done):

@@ -1,6 +1,6 @@
 """Orders: the list with a status filter, an order's page, and the full refund through Stripe."""
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,10 +20,7 @@ FLAGGED = "flagged"  # not a status: payments Stripe reported oddly, left for su
 
 
 def get_order(order_id):
-    order = db.session.get(Order, order_id)
-    if order is None:
-        abort(404)
-    return order
+    return db.get_or_404(Order, order_id)
 
 
 @bp.route("/orders")

@@ -1,10 +1,10 @@
 """Admins only: the staff list, invitations, roles, and disabling accounts."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth.tokens import TokenService, reset_state
+from app.auth.tokens import reset_state, reset_tokens
 from app.extensions import db
 from app.models import User
 from app.models.user import STAFF_ROLES
@@ -16,16 +16,12 @@ from app.support.views import bp, console_action, now
 
 def set_password_link(user):
     """The password-reset link (same token service and page), which a new staff member uses first."""
-    config = current_app.config
-    tokens = TokenService(config["SECRET_KEY"], "reset-password", config["RESET_TOKEN_MAX_AGE"])
+    tokens = reset_tokens(current_app.config)
     return url_for("auth.reset_password", token=tokens.make(user.id, reset_state(user)), _external=True)
 
 
 def get_user(user_id):
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return db.get_or_404(User, user_id)
 
 
 def back_to_staff():

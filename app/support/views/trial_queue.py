@@ -1,6 +1,6 @@
 """The trial queue: approve or deny requests, or issue a trial directly."""
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -30,10 +30,7 @@ def decision_forms(trial_request, formdata=None):
 
 
 def get_trial_request(request_id):
-    trial_request = db.session.get(TrialRequest, request_id)
-    if trial_request is None:
-        abort(404)
-    return trial_request
+    return db.get_or_404(TrialRequest, request_id)
 
 
 def _grouped(query, key):
