@@ -16,7 +16,11 @@ def _bool(name, default=False):
 
 
 def _int(name, default):
-    return int(os.environ.get(name, default))
+    value = os.environ.get(name, default)
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}.") from None
 
 
 def database_url(default):
