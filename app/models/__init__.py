@@ -1,5 +1,6 @@
 """The portal's data, one module per aggregate."""
 
+from app.models.installation import Installation, UsageReport
 from app.models.license import Certificate, License
 from app.models.order import Order, StripeEvent
 from app.models.outbox import OutboxMessage
@@ -9,10 +10,12 @@ from app.models.user import User
 __all__ = [
     "AuditEntry",
     "Certificate",
+    "Installation",
     "License",
     "Order",
     "OutboxMessage",
     "StripeEvent",
     "TrialRequest",
+    "UsageReport",
     "User",
 ]
