@@ -254,3 +254,32 @@ class TestRateLimits:
         token = activate(client, make_license().code).json["installation_token"]
         statuses = [check_in(client, token, 1).status_code for _ in range(31)]
         assert statuses[:30] == [200] * 30 and statuses[30] == 429
+
+
+def test_revocation_list_names_revoked_licenses_and_min_serials(
+    client, make_license, customer, keyring, staff
+):
+    from app.billing.fulfilment import apply_full_refund
+    from app.licensing.extractor import verify_revocations
+    from app.licensing.issuing import issue_next_certificate
+    from app.support.licenses import revoke_license
+
+    untouched = make_license(accounts=50)
+    refunded = make_license(accounts=50)
+    order = add_order(customer, license=refunded, accounts=25, status="paid")
+    refunded.accounts = 75
+    issue_next_certificate(db.session, refunded, keyring, reason="upgrade", now=datetime.now(UTC))
+    apply_full_refund(db.session, order, keyring, datetime.now(UTC), "asked for it")
+    revoked = make_license(accounts=25)
+    revoke_license(db.session, revoked, staff, reason="chargeback", keyring=keyring, now=datetime.now(UTC))
+    db.session.commit()
+    first = verify_revocations(client.get("/.well-known/license-revocations").data, keyring.public_keys())
+
+    entries = {entry.license_code: (entry.status, entry.min_serial) for entry in first.licenses}
+    assert entries == {refunded.code: ("active", 3), revoked.code: ("revoked", 2)}
+    assert untouched.code not in entries
+    revoke_license(db.session, untouched, staff, reason="fraud", keyring=keyring, now=datetime.now(UTC))
+    db.session.commit()
+    second = verify_revocations(client.get("/.well-known/license-revocations").data, keyring.public_keys())
+    assert second.sequence > first.sequence
+    assert untouched.code in {entry.license_code for entry in second.licenses}
