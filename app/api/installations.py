@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from app.licensing.issuing import license_by_code, license_policy
 from app.licensing.revocations import min_serial
 from app.mail import queue_email
-from app.models import Installation, UsageReport
+from app.models import Installation, License, UsageReport
 
 TOKEN_PREFIX = "cpi_"  # noqa: S105 (a label, not a secret)
 
@@ -171,3 +171,14 @@ def release(session, installation, *, now, by):
     ).rowcount
     session.refresh(installation)
     return released == 1
+
+
+def servers_over_limit(session, limit=50):
+    """Active servers whose latest check-in reported more accounts than their license allows."""
+    return session.scalars(
+        select(Installation)
+        .join(License, License.id == Installation.license_id)
+        .where(Installation.released_at.is_(None), Installation.created_accounts > License.accounts)
+        .order_by(Installation.last_seen_at.desc())
+        .limit(limit)
+    ).all()

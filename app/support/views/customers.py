@@ -1,14 +1,16 @@
 """Customer lookup, the customer's page and the license page with revoke, reinstate and extend."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from app import audit
+from app.api.installations import release
+from app.api.usage import license_usage
 from app.extensions import db
 from app.licensing.codes import LICENSE_CODE_PREFIX, normalize_license_code
 from app.licensing.issuing import license_by_code, licenses_of
-from app.models import AuditEntry, Certificate, Order, TrialRequest, User
+from app.models import AuditEntry, Certificate, Installation, Order, TrialRequest, User
 from app.portal.lookups import certificate_response
 from app.support.forms import (
     DisableForm,
@@ -92,10 +94,14 @@ def customer(user_id):
 
 
 def render_license(license, *, extend_form=None, revoke_form=None, reinstate_form=None, status=200):
+    moment = now()
+    stale_days = current_app.config["CHECKIN_STALE_DAYS"]
     return render_template(
         "support/license.html",
         license=license,
-        now=now(),
+        now=moment,
+        usage=license_usage(db.session, license, moment, pack_size=pack_size(), stale_days=stale_days),
+        stale_days=stale_days,
         orders=db.session.scalars(
             select(Order).where(Order.license_id == license.id).order_by(Order.created_at.desc())
         ).all(),
@@ -178,3 +184,28 @@ def reinstate(code):
         ),
         "{code} is active again: certificate #{serial} went to the customer.",
     )
+
+
+@bp.route("/licenses/<code>/installations/<int:installation_id>/release", methods=["POST"])
+def release_server(code, installation_id):
+    """Support frees a license's server for the customer; audited."""
+    license = get_license_by_code(code)
+    installation = db.get_or_404(Installation, installation_id)
+    if installation.license_id != license.id:
+        abort(404)
+    if release(db.session, installation, now=now(), by="support"):
+        audit.record(
+            current_user,
+            "installation.release",
+            license=license,
+            hostname=installation.hostname,
+            install_id=installation.install_id,
+        )
+        db.session.commit()
+        flash(
+            f"{installation.hostname} is released: {license.code} can be activated on another server.",
+            "success",
+        )
+    else:
+        flash(f"{installation.hostname} was already released: nothing was changed.", "info")
+    return redirect(url_for("support.license_page", code=license.code) + "#servers")
