@@ -79,6 +79,10 @@ class Config:
     MAX_ACCOUNTS_PER_ORDER = _int("MAX_ACCOUNTS_PER_ORDER", 10000)
     GRACE_PERCENT = _int("GRACE_PERCENT", 10)
 
+    # Control-panel servers one license may be active on, and when a silent server counts as stale.
+    MAX_INSTALLATIONS = _int("MAX_INSTALLATIONS", 1)
+    CHECKIN_STALE_DAYS = _int("CHECKIN_STALE_DAYS", 7)
+
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")

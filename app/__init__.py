@@ -64,11 +64,13 @@ def register_services(app):
 
 def register_blueprints(app):
     from app import auth, portal, support
+    from app.api import views as api
     from app.billing import views as billing
     from app.trials import views as trials
 
-    for module in (auth, portal, billing, trials, support):
+    for module in (auth, portal, billing, trials, support, api):
         app.register_blueprint(module.bp)
+    app.register_blueprint(api.revocations_bp)
 
 
 def register_errorhandlers(app):

@@ -1,6 +1,6 @@
 """Error pages in the site's layout."""
 
-from flask import render_template
+from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from app.extensions import db
@@ -21,8 +21,13 @@ MESSAGES = {
 }
 
 
+API_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}
+
+
 def render_error(code, message=None):
     title, text = MESSAGES[code]
+    if request.path.startswith("/api/"):
+        return jsonify(error={"code": API_CODES.get(code, "server_error"), "message": message or text}), code
     return render_template("errors/error.html", code=code, title=title, text=message or text), code
 
 

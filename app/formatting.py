@@ -17,8 +17,21 @@ def datetime_(value):
     return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC") if value else "—"
 
 
+def ago(value, now=None):
+    """'3 hours ago': how long since `value`, in the largest whole unit."""
+    if not value:
+        return "never"
+    seconds = max(0, int(((now or datetime.now(UTC)) - value).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
 def init_app(app):
     app.add_template_filter(money, "money")
     app.add_template_filter(date, "date")
     app.add_template_filter(datetime_, "datetime")
+    app.add_template_filter(ago, "ago")
     app.add_template_global(lambda: datetime.now(UTC), "utcnow")

@@ -7,10 +7,14 @@ server on its own:
 
     python extractor.py license.txt --keys license-keys.json --accounts 260
 
+    python extractor.py fetch --portal URL --code CODE --hostname H --accounts N \
+        --state state.json --out license.lic
+
 Exit codes: 0 valid, 1 invalid or tampered, 2 unreadable input or bad usage,
-3 valid signature but the trial has expired, 4 serial older than --min-serial.
-A revoked license exits 0: the certificate is authentic and must be installed,
-because it supersedes the active one; its accounts verdict is BLOCKED.
+3 valid signature but the trial has expired, 4 serial older than --min-serial,
+5 revoked or superseded (by --revocations, or as the portal answered `fetch`).
+A revoked certificate alone exits 0 when verified offline: it is authentic and
+must be installed, because it supersedes the active one; its verdict is BLOCKED.
 """
 
 from __future__ import annotations
@@ -21,8 +25,12 @@ import binascii
 import enum
 import hashlib
 import json
+import os
 import re
+import secrets
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -34,14 +42,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 FORMAT_VERSION = 1
 SIGNING_PREFIX = b"LICENSE-PORTAL-CERTIFICATE-V1\x00"
+CERTIFICATE_LABEL = "LICENSE CERTIFICATE"
 ARMOR_BEGIN = "-----BEGIN LICENSE CERTIFICATE-----"
 ARMOR_END = "-----END LICENSE CERTIFICATE-----"
+REVOCATIONS_PREFIX = b"LICENSE-PORTAL-REVOCATIONS-V1\x00"
+REVOCATIONS_LABEL = "LICENSE REVOCATIONS"
+KEY_ENDORSEMENT_PREFIX = b"LICENSE-PORTAL-KEY-V1\x00"
+_NOUNS = {CERTIFICATE_LABEL: "certificate", REVOCATIONS_LABEL: "revocation list"}
 LINE_LENGTH = 64
 SIGNATURE_LENGTH = 64
 KEY_ALGORITHM = "Ed25519"
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
-EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE, EXIT_EXPIRED, EXIT_OLDER_SERIAL = 0, 1, 2, 3, 4
+EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE, EXIT_EXPIRED, EXIT_OLDER_SERIAL, EXIT_REVOKED = 0, 1, 2, 3, 4, 5
 
 # timezone.utc and (str, Enum) rather than their 3.11 spellings: the extractor runs on CP servers
 # whose Python may be older than the portal's.
@@ -281,63 +294,70 @@ def signing_input(payload: bytes) -> bytes:
     return SIGNING_PREFIX + payload
 
 
-def armor(body: bytes) -> str:
+def _armor_marks(label: str) -> tuple[str, str]:
+    return f"-----BEGIN {label}-----", f"-----END {label}-----"
+
+
+def armor(body: bytes, label: str = CERTIFICATE_LABEL) -> str:
+    begin, end = _armor_marks(label)
     encoded = base64.b64encode(body).decode("ascii")
     lines = [encoded[i : i + LINE_LENGTH] for i in range(0, len(encoded), LINE_LENGTH)]
-    return "\n".join([ARMOR_BEGIN, *lines, ARMOR_END]) + "\n"
+    return "\n".join([begin, *lines, end]) + "\n"
 
 
-def _armor_lines(text: str) -> list[str]:
+def _armor_lines(text: str, label: str, noun: str) -> list[str]:
+    begin, end = _armor_marks(label)
     lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
     while lines and not lines[0]:
         lines.pop(0)
     while lines and not lines[-1]:
         lines.pop()
     if not lines:
-        raise MalformedCertificate("no certificate found: the text is empty")
-    if lines[0] != ARMOR_BEGIN:
-        if ARMOR_BEGIN in lines:
-            raise MalformedCertificate(f"unexpected text before the '{ARMOR_BEGIN}' line")
-        raise MalformedCertificate(f"no '{ARMOR_BEGIN}' line found")
-    if lines[-1] != ARMOR_END:
-        if ARMOR_END in lines:
-            raise MalformedCertificate(f"unexpected text after the '{ARMOR_END}' line")
-        raise MalformedCertificate(f"no '{ARMOR_END}' line found")
+        raise MalformedCertificate(f"no {noun} found: the text is empty")
+    if lines[0] != begin:
+        if begin in lines:
+            raise MalformedCertificate(f"unexpected text before the '{begin}' line")
+        raise MalformedCertificate(f"no '{begin}' line found")
+    if lines[-1] != end:
+        if end in lines:
+            raise MalformedCertificate(f"unexpected text after the '{end}' line")
+        raise MalformedCertificate(f"no '{end}' line found")
     body = lines[1:-1]
-    if ARMOR_BEGIN in body or ARMOR_END in body:
-        raise MalformedCertificate("the text holds more than one certificate; paste exactly one")
+    if begin in body or end in body:
+        raise MalformedCertificate(f"the text holds more than one {noun}; paste exactly one")
     return body
 
 
-def _check_body_line(number: int, line: str) -> None:
+def _check_body_line(number: int, line: str, noun: str = "certificate") -> None:
     if not line:
-        raise MalformedCertificate(f"line {number} of the certificate body is blank")
+        raise MalformedCertificate(f"line {number} of the {noun} body is blank")
     if len(line) > LINE_LENGTH:
-        raise MalformedCertificate(f"line {number} of the certificate body is longer than {LINE_LENGTH}")
+        raise MalformedCertificate(f"line {number} of the {noun} body is longer than {LINE_LENGTH}")
     if not _BASE64_LINE.fullmatch(line):
         bad = next(char for char in line if not _BASE64_LINE.fullmatch(char))
-        raise MalformedCertificate(f"line {number} of the certificate body has a non-base64 {bad!r}")
+        raise MalformedCertificate(f"line {number} of the {noun} body has a non-base64 {bad!r}")
 
 
-def dearmor(text: str | bytes) -> bytes:
+def dearmor(text: str | bytes, label: str = CERTIFICATE_LABEL) -> bytes:
     """The bytes inside the armor; CRLF, indentation and surrounding blank lines are tolerated."""
+    noun = _NOUNS[label]
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
-            raise MalformedCertificate("certificate text is not UTF-8") from None
-    body = _armor_lines(text.lstrip("\ufeff"))  # editors on Windows may start a file with a BOM
+            raise MalformedCertificate(f"{noun} text is not UTF-8") from None
+    body = _armor_lines(text.lstrip("\ufeff"), label, noun)  # editors on Windows may start with a BOM
     if not body:
-        raise MalformedCertificate("certificate body is empty")
+        raise MalformedCertificate(f"{noun} body is empty")
     for number, line in enumerate(body, start=1):
-        _check_body_line(number, line)
+        _check_body_line(number, line, noun)
     encoded = "".join(body)
     try:
         data = base64.b64decode(encoded, validate=True)
     except binascii.Error:
-        raise MalformedCertificate("certificate body is not valid base64") from None
+        raise MalformedCertificate(f"{noun} body is not valid base64") from None
     if base64.b64encode(data).decode("ascii") != encoded:
-        raise MalformedCertificate("certificate body is not canonical base64")
+        raise MalformedCertificate(f"{noun} body is not canonical base64")
     return data
 
 
@@ -463,6 +483,141 @@ def load_public_keys(path: str | Path) -> dict[str, Ed25519PublicKey]:
     return load_public_key_pem(data) if data.lstrip().startswith(b"-----BEGIN") else load_key_set_json(data)
 
 
+# -- revocation list ----------------------------------------------------------------------------
+
+REVOCATION_NAMES = ("format", "key_id", "sequence", "issued_at", "licenses")
+REVOCATION_ENTRY_NAMES = ("license_code", "status", "min_serial")
+
+
+@dataclass(frozen=True)
+class RevocationEntry:
+    """One license in the revocation list: revoked, or with older certificates no longer valid."""
+
+    license_code: str
+    status: str
+    min_serial: int
+
+    @classmethod
+    def from_dict(cls, data) -> RevocationEntry:
+        data = _fields(data, REVOCATION_ENTRY_NAMES, "licenses[].")
+        return cls(
+            license_code=_text(data["license_code"], "licenses[].license_code"),
+            status=_choice(data["status"], "licenses[].status", ("active", "revoked")),
+            min_serial=_integer(data["min_serial"], "licenses[].min_serial", 1),
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RevocationList:
+    """The portal's signed list of revoked licenses and of the lowest serial still valid per license."""
+
+    format: int
+    key_id: str
+    sequence: int
+    issued_at: datetime
+    licenses: tuple
+
+    @classmethod
+    def from_dict(cls, data) -> RevocationList:
+        data = _fields(data, REVOCATION_NAMES)
+        if not isinstance(data["licenses"], list):
+            raise InvalidClaim("claim 'licenses' must be a list")
+        entries = tuple(RevocationEntry.from_dict(entry) for entry in data["licenses"])
+        codes = [entry.license_code for entry in entries]
+        if len(set(codes)) != len(codes):
+            raise InvalidClaim("claim 'licenses' lists a license twice")
+        return cls(
+            format=_format_version(data["format"]),
+            key_id=_text(data["key_id"], "key_id"),
+            sequence=_integer(data["sequence"], "sequence", 0),
+            issued_at=_moment(data["issued_at"], "issued_at"),
+            licenses=entries,
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "format": self.format,
+            "key_id": self.key_id,
+            "sequence": self.sequence,
+            "issued_at": format_timestamp(self.issued_at),
+            "licenses": [entry.to_dict() for entry in self.licenses],
+        }
+
+    def refusal(self, claims: Claims) -> str | None:
+        """Why `claims` must not be used any more (revoked, or superseded), or None."""
+        for entry in self.licenses:
+            if entry.license_code != claims.license_code:
+                continue
+            if entry.status == "revoked":
+                return f"revoked: license {claims.license_code} is revoked (revocation list {self.sequence})"
+            if claims.serial < entry.min_serial:
+                return (
+                    f"superseded: certificate serial {claims.serial} of {claims.license_code} is below "
+                    f"the lowest valid serial {entry.min_serial}; install the current certificate"
+                )
+        return None
+
+
+def encode_revocations(revocations: RevocationList) -> bytes:
+    """The canonical revocation document: sorted keys, no whitespace, UTF-8."""
+    text = json.dumps(revocations.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def verify_revocations(text: str | bytes, public_keys: dict[str, Ed25519PublicKey]) -> RevocationList:
+    """Verify an armored revocation list; raise CertificateError if refused."""
+    body = dearmor(text, REVOCATIONS_LABEL)
+    if len(body) <= SIGNATURE_LENGTH:
+        raise MalformedCertificate("revocation list body is too short to hold a document and a signature")
+    payload, signature = body[:-SIGNATURE_LENGTH], body[-SIGNATURE_LENGTH:]
+    document = _parse_document(payload)
+    key = _signing_key(document, public_keys)
+    try:
+        key.verify(signature, REVOCATIONS_PREFIX + payload)
+    except InvalidSignature:
+        raise BadSignature(
+            "revocation list signature does not match its contents: tampered or corrupted"
+        ) from None
+    return RevocationList.from_dict(document)
+
+
+# -- key endorsements ---------------------------------------------------------------------------
+
+
+def endorsement_input(public_key: Ed25519PublicKey) -> bytes:
+    """What an older key signs to vouch for a newer one: the prefix and the raw new public key."""
+    return KEY_ENDORSEMENT_PREFIX + _raw_public(public_key)
+
+
+def endorsed_keys(trusted: dict[str, Ed25519PublicKey], records) -> dict[str, Ed25519PublicKey]:
+    """`trusted` plus every published key that a trusted key (or one trusted this way) signed.
+
+    A published key that is neither pinned nor endorsed raises KeySetError: a portal whose
+    key changed without the old key's signature is not believed.
+    """
+    published = records.get("keys") if isinstance(records, dict) else records
+    key_set_from_records(published)  # every record well formed
+    accepted = dict(trusted)
+    for record in published:
+        key = _key_from_record(record)
+        kid = key_id_for(key)
+        if kid in accepted:
+            continue
+        by = record.get("endorsed_by")
+        try:
+            signature = base64.b64decode(record.get("endorsement") or "", validate=True)
+            accepted[by].verify(signature, endorsement_input(key))
+        except (KeyError, TypeError, ValueError, InvalidSignature):
+            raise KeySetError(
+                f"the portal's key {kid} is not signed by a key pinned earlier; refusing it"
+            ) from None
+        accepted[kid] = key
+    return accepted
+
+
 # -- accounts policy ----------------------------------------------------------------------------
 
 
@@ -574,6 +729,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--accounts", type=_non_negative, metavar="N", help="accounts created in the CP")
     parser.add_argument("--min-serial", type=_non_negative, metavar="S", help="serial already installed")
     parser.add_argument("--now", type=_moment_argument, metavar="ISO", help="check expiry at this time")
+    parser.add_argument(
+        "--revocations", metavar="FILE", help="revocation list from /.well-known/license-revocations"
+    )
     return parser
 
 
@@ -665,12 +823,23 @@ def _run(args: argparse.Namespace) -> int:
         claims = verify_certificate(text, public_keys)
     except CertificateError as exc:
         return _fail(EXIT_INVALID, f"invalid certificate: {exc}")
+    revocations = None
+    if args.revocations:
+        try:
+            revocations = verify_revocations(Path(args.revocations).read_bytes(), public_keys)
+        except OSError as exc:
+            return _fail(EXIT_UNREADABLE, f"error: cannot read {args.revocations}: {_reason(exc)}")
+        except CertificateError as exc:
+            return _fail(EXIT_INVALID, f"invalid revocation list: {exc}")
     now = args.now or datetime.now(UTC)
     render = render_json if args.format == "json" else render_text
     try:
         _emit(render(claims, now, args.accounts), args.out)
     except OSError as exc:
         return _fail(EXIT_UNREADABLE, f"error: cannot write {args.out}: {_reason(exc)}")
+    refusal = revocations.refusal(claims) if revocations else None
+    if refusal:
+        return _fail(EXIT_REVOKED, refusal)
     if args.min_serial is not None and claims.serial < args.min_serial:
         return _fail(
             EXIT_OLDER_SERIAL,
@@ -681,8 +850,258 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_VALID
 
 
+# -- fetch: the control panel's client of the portal --------------------------------------------
+
+
+class _FetchFailure(Exception):
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _fetch_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="extractor.py fetch",
+        description="Activate this server with the license code, or check in, and install the certificate.",
+    )
+    parser.add_argument(
+        "--portal", required=True, metavar="URL", help="the portal, e.g. https://licenses.example.com"
+    )
+    parser.add_argument(
+        "--code", required=True, metavar="CODE", help="the license code, e.g. HSL-7K2Q-M9XD-4RTP"
+    )
+    parser.add_argument("--hostname", required=True, metavar="H", help="this server's hostname")
+    parser.add_argument("--accounts", type=_non_negative, metavar="N", help="accounts created in the CP")
+    parser.add_argument("--state", required=True, metavar="FILE", help="install id, token and pinned keys")
+    parser.add_argument("--out", metavar="FILE", help="where the certificate is written")
+    parser.add_argument("--release", action="store_true", help="release this server's installation")
+    parser.add_argument("--timeout", type=float, default=30.0, help=argparse.SUPPRESS)
+    return parser
+
+
+def _load_state(path: Path) -> dict:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise _FetchFailure(
+            EXIT_UNREADABLE, f"error: cannot read state file {path}: {_reason(exc)}"
+        ) from None
+    if not isinstance(state, dict):
+        raise _FetchFailure(EXIT_UNREADABLE, f"error: state file {path} is not a JSON object")
+    return state
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` readable by the owner only, replacing the file at once."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def _save_state(path: Path, state: dict) -> None:
+    try:
+        _write_private(path, json.dumps(state, indent=2, sort_keys=True) + "\n")
+    except OSError as exc:
+        raise _FetchFailure(
+            EXIT_UNREADABLE, f"error: cannot write state file {path}: {_reason(exc)}"
+        ) from None
+
+
+def _call(portal: str, method: str, path: str, *, body=None, token=None, timeout=30.0):
+    """(status, JSON document or text) of one request to the portal."""
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    if not portal.lower().startswith(("https://", "http://")):
+        raise _FetchFailure(EXIT_UNREADABLE, f"usage error: --portal must be an http(s) URL, not {portal!r}")
+    request = urllib.request.Request(portal.rstrip("/") + path, data=data, method=method)  # noqa: S310
+    request.add_header("Accept", "application/json")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (URL given by the admin)
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, raw = exc.code, exc.read()
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise _FetchFailure(EXIT_UNREADABLE, f"error: cannot reach the portal {portal}: {reason}") from None
+    try:
+        return status, json.loads(raw.decode("utf-8")) if raw else {}
+    except (UnicodeDecodeError, ValueError):
+        return status, {}
+
+
+def _portal_refusal(status: int, document) -> _FetchFailure:
+    error = document.get("error") if isinstance(document, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    text = f"refused by the portal ({code or status}): {message or 'no reason given'}"
+    return _FetchFailure(EXIT_REVOKED if code == "license_revoked" else EXIT_UNREADABLE, text)
+
+
+def _trusted_keys(args, state: dict) -> dict[str, Ed25519PublicKey]:
+    """The portal's keys: pinned in the state file at first use, later ones only if endorsed."""
+    status, published = _call(args.portal, "GET", "/.well-known/license-keys", timeout=args.timeout)
+    if status != 200:
+        raise _FetchFailure(EXIT_UNREADABLE, f"error: the portal's key set answered HTTP {status}")
+    try:
+        if state.get("keys"):
+            keys = endorsed_keys(key_set_from_records(state["keys"]), published)
+        else:
+            keys = key_set_from_records(published)
+    except KeySetError as exc:
+        raise _FetchFailure(EXIT_INVALID, f"invalid key set: {exc}") from None
+    state["keys"] = [public_key_record(key) for key in keys.values()]
+    return keys
+
+
+def _activate(args, state: dict, state_path: Path) -> dict:
+    state.setdefault("install_id", secrets.token_hex(16))
+    body = {"license_code": args.code, "install_id": state["install_id"], "hostname": args.hostname}
+    status, document = _call(args.portal, "POST", "/api/v1/activations", body=body, timeout=args.timeout)
+    if status != 201:
+        raise _portal_refusal(status, document)
+    state.update(license_code=args.code, installation_token=document["installation_token"])
+    _save_state(state_path, state)  # the token is shown once: keep it before anything else can fail
+    return document
+
+
+def _check_in(args, state: dict) -> dict:
+    body = {"created_accounts": args.accounts}
+    status, document = _call(
+        args.portal,
+        "POST",
+        "/api/v1/check-ins",
+        body=body,
+        token=state["installation_token"],
+        timeout=args.timeout,
+    )
+    if status != 200:
+        failure = _portal_refusal(status, document)
+        if status == 401:
+            failure = _FetchFailure(
+                EXIT_UNREADABLE,
+                f"{failure}. This server's installation was released or replaced: "
+                f"remove {args.state} to activate it again.",
+            )
+        raise failure
+    return document
+
+
+def _install(args, state: dict, keys, document: dict) -> tuple[Claims, str | None]:
+    """Verify the portal's certificate, refuse an older serial, write it; return claims and any refusal."""
+    try:
+        claims = verify_certificate(document.get("certificate") or "", keys)
+    except CertificateError as exc:
+        raise _FetchFailure(EXIT_INVALID, f"invalid certificate from the portal: {exc}") from None
+    if normalize_code(claims.license_code) != normalize_code(args.code):
+        raise _FetchFailure(
+            EXIT_INVALID, f"the portal sent a certificate of another license {claims.license_code}"
+        )
+    highest = state.get("highest_serial") or 0
+    if claims.serial < highest:
+        raise _FetchFailure(
+            EXIT_OLDER_SERIAL,
+            f"refused: certificate serial {claims.serial} is older than serial {highest} seen before",
+        )
+    try:
+        _write_private(Path(args.out), document["certificate"])
+    except OSError as exc:
+        raise _FetchFailure(EXIT_UNREADABLE, f"error: cannot write {args.out}: {_reason(exc)}") from None
+    state["highest_serial"] = claims.serial
+    refusal = None
+    if claims.revoked:
+        refusal = f"revoked: license {claims.license_code} is revoked; the control panel must block it"
+    elif claims.serial < (document.get("min_serial") or 0):
+        refusal = (
+            f"superseded: serial {claims.serial} is below the lowest valid serial {document['min_serial']}"
+        )
+    return claims, refusal
+
+
+def normalize_code(code: str) -> str:
+    return "".join(code.split()).upper()
+
+
+def _release(args, state: dict, state_path: Path) -> int:
+    token = state.get("installation_token")
+    if not token:
+        raise _FetchFailure(EXIT_UNREADABLE, f"error: {args.state} holds no installation to release")
+    status, document = _call(
+        args.portal, "DELETE", "/api/v1/activations/current", token=token, timeout=args.timeout
+    )
+    if status not in (204, 401):
+        raise _portal_refusal(status, document)
+    state.pop("installation_token", None)
+    _save_state(state_path, state)
+    print(
+        f"Released: license {state.get('license_code', args.code)} is no longer installed on {args.hostname}."
+    )
+    return EXIT_VALID
+
+
+def _fetch(args) -> int:
+    state_path = Path(args.state)
+    state = _load_state(state_path)
+    if state.get("license_code") and normalize_code(state["license_code"]) != normalize_code(args.code):
+        raise _FetchFailure(
+            EXIT_UNREADABLE,
+            f"usage error: {args.state} belongs to license {state['license_code']}; "
+            "release it first or use another --state file",
+        )
+    if args.release:
+        return _release(args, state, state_path)
+    if not args.out:
+        raise _FetchFailure(EXIT_UNREADABLE, "usage error: --out FILE is needed to write the certificate")
+    keys = _trusted_keys(args, state)
+    document = None
+    if not state.get("installation_token"):
+        document = _activate(args, state, state_path)
+    if args.accounts is not None:
+        document = _check_in(args, state)
+    elif document is None:
+        raise _FetchFailure(EXIT_UNREADABLE, "usage error: --accounts N is needed to check in")
+    claims, refusal = _install(args, state, keys, document)
+    _save_state(state_path, state)
+    now = datetime.now(UTC)
+    sys.stdout.write(render_text(claims, now, args.accounts))
+    if "verdict" in document:
+        print(_line("Portal verdict", f"{document['verdict']} ({document['packs_needed']} packs needed)"))
+    if refusal:
+        return _fail(EXIT_REVOKED, refusal)
+    if claims.is_expired(now):
+        return _fail(EXIT_EXPIRED, f"expired: the trial license expired at {_stamp(claims.expires_at)}")
+    return EXIT_VALID
+
+
+def fetch_main(argv: list[str]) -> int:
+    try:
+        args = _fetch_parser().parse_args(argv)
+    except _UsageError as exc:
+        return _fail(EXIT_UNREADABLE, f"usage error: {exc} (see fetch --help)")
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else EXIT_VALID
+    try:
+        return _fetch(args)
+    except _FetchFailure as failure:
+        return _fail(failure.code, str(failure))
+    except KeyboardInterrupt:
+        return _fail(130, "interrupted")
+    except Exception as exc:  # fail closed with one line, never a traceback
+        return _fail(EXIT_INVALID, f"error: unexpected {type(exc).__name__}: {exc}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the LicenseExtractor; return the exit code (see the module docstring)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["fetch"]:
+        return fetch_main(argv[1:])
     try:
         args = _parser().parse_args(argv)
     except _UsageError as exc:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from app.licensing.extractor import (
     KEY_ALGORITHM,
     KeySetError,
+    endorsement_input,
     key_id_for,
     key_set_from_records,
     public_key_record,
@@ -37,12 +38,17 @@ class KeyRing:
     """The signing key and every public key ever published; the private key is never shown."""
 
     def __init__(
-        self, signing_key: Ed25519PrivateKey, public_keys: dict[str, Ed25519PublicKey] | None = None
+        self,
+        signing_key: Ed25519PrivateKey,
+        public_keys: dict[str, Ed25519PublicKey] | None = None,
+        endorsements: dict[str, dict] | None = None,
     ):
         self._signing_key = signing_key
         self.signing_key_id = key_id_for(signing_key.public_key())
         self._public_keys = dict(public_keys or {})
         self._public_keys.setdefault(self.signing_key_id, signing_key.public_key())
+        # Key id -> {"endorsed_by", "endorsement"}: the previous key's signature over a rotated-in key.
+        self._endorsements = dict(endorsements or {})
 
     def sign(self, data: bytes) -> bytes:
         return self._signing_key.sign(data)
@@ -53,11 +59,23 @@ class KeyRing:
 
     def published(self) -> list[dict]:
         """The key set served at /.well-known/license-keys (as {"keys": published()})."""
-        return [public_key_record(key) for key in self._public_keys.values()]
+        return [
+            {**public_key_record(key), **self._endorsements.get(kid, {})}
+            for kid, key in self._public_keys.items()
+        ]
 
     def rotated(self) -> "KeyRing":
-        """A ring with a new signing key; the current key stays as a public key only."""
-        return KeyRing(Ed25519PrivateKey.generate(), self._public_keys)
+        """A ring with a new signing key, signed by the current one; the current key stays public only.
+
+        The signature lets a control panel that pinned the old key accept the new one.
+        """
+        new_key = Ed25519PrivateKey.generate()
+        endorsement = {
+            "endorsed_by": self.signing_key_id,
+            "endorsement": base64.b64encode(self.sign(endorsement_input(new_key.public_key()))).decode(),
+        }
+        endorsements = {**self._endorsements, key_id_for(new_key.public_key()): endorsement}
+        return KeyRing(new_key, self._public_keys, endorsements)
 
     def __repr__(self) -> str:
         return f"KeyRing(signing_key_id={self.signing_key_id!r}, key_ids={list(self._public_keys)!r})"
@@ -125,7 +143,12 @@ def _ring_from_document(document, path: Path) -> KeyRing:
     kid = key_id_for(signing_key.public_key())
     if signing.get("kid") != kid or kid not in public_keys:
         raise KeyRingError(f"key file {path}: the signing key id does not match its published public key")
-    return KeyRing(signing_key, public_keys)
+    endorsements = {
+        record["kid"]: {"endorsed_by": record["endorsed_by"], "endorsement": record["endorsement"]}
+        for record in document["public_keys"]
+        if "endorsed_by" in record and "endorsement" in record
+    }
+    return KeyRing(signing_key, public_keys, endorsements)
 
 
 def _write_private_json(path: Path, document: dict, *, replace: bool) -> None:

@@ -1,5 +1,6 @@
 """The portal's data, one module per aggregate."""
 
+from app.models.installation import Installation, UsageReport
 from app.models.license import Certificate, License, LicenseKind, LicenseStatus
 from app.models.order import Order, OrderStatus, StripeEvent
 from app.models.outbox import OutboxMessage
@@ -9,6 +10,7 @@ from app.models.user import User
 __all__ = [
     "AuditEntry",
     "Certificate",
+    "Installation",
     "License",
     "LicenseKind",
     "LicenseStatus",
@@ -18,5 +20,6 @@ __all__ = [
     "StripeEvent",
     "TrialRequest",
     "TrialRequestStatus",
+    "UsageReport",
     "User",
 ]

@@ -2,13 +2,16 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.api.installations import release
+from app.api.usage import license_usage
 from app.auth.forms import ResendConfirmationForm
 from app.billing.orders import orders_awaiting_payment
 from app.extensions import db
 from app.licensing.issuing import license_policy, licenses_of
+from app.models import Installation
 from app.trials.service import trial_standing
 from app.web.lookups import certificate_response, license_certificate, own_license
 from app.web.services import current_keyring, current_terms
@@ -50,8 +53,39 @@ def license_page(code):
         else:
             error = "Enter the number of accounts created in your control panel, e.g. 120."
     return render_template(
-        "portal/license.html", license=license, now=now, created=created, check=check, check_error=error
+        "portal/license.html",
+        license=license,
+        now=now,
+        created=created,
+        check=check,
+        check_error=error,
+        usage=license_usage(
+            db.session,
+            license,
+            now,
+            terms=current_terms(),
+            stale_days=current_app.config["CHECKIN_STALE_DAYS"],
+        ),
+        stale_days=current_app.config["CHECKIN_STALE_DAYS"],
     )
+
+
+@bp.post("/licenses/<code>/installations/<int:installation_id>/release")
+@login_required
+def release_server(code, installation_id):
+    license = own_license(code)
+    installation = db.get_or_404(Installation, installation_id)
+    if installation.license_id != license.id:
+        abort(404)
+    if release(db.session, installation, now=datetime.now(UTC), by="customer"):
+        db.session.commit()
+        flash(
+            f"{installation.hostname} is released: the license can now be activated on another server.",
+            "success",
+        )
+    else:
+        flash(f"{installation.hostname} was already released: nothing was changed.", "info")
+    return redirect(url_for("portal.license_page", code=license.code) + "#servers")
 
 
 @bp.route("/licenses/<code>/certificates/<int:serial>.lic")

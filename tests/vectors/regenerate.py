@@ -3,10 +3,11 @@
     python tests/vectors/regenerate.py           # rewrite the generated files
     python tests/vectors/regenerate.py --check   # exit 1 if any generated file differs
 
-Inputs: test-signing-key.pem (a public test key) and claims-<case>.json.
-Outputs: license-keys.json, public-key.pem, and per case signing-input-<case>.hex
-and certificate-<case>.txt. Ed25519 signatures are deterministic, so the outputs
-are the same byte for byte on every run.
+Inputs: test-signing-key.pem (a public test key), claims-<case>.json and revocations.json.
+Outputs: license-keys.json, public-key.pem, per case signing-input-<case>.hex
+and certificate-<case>.txt, and signing-input-revocations.hex and revocations.txt.
+Ed25519 signatures are deterministic, so the outputs are the same byte for byte
+on every run.
 """
 
 import argparse
@@ -20,7 +21,15 @@ sys.path.insert(0, str(VECTORS.parents[1]))
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 
 from app.licensing.certificates import Claims, issue_certificate  # noqa: E402
-from app.licensing.extractor import encode_claims, signing_input  # noqa: E402
+from app.licensing.extractor import (  # noqa: E402
+    REVOCATIONS_LABEL,
+    REVOCATIONS_PREFIX,
+    RevocationList,
+    armor,
+    encode_claims,
+    encode_revocations,
+    signing_input,
+)
 from app.licensing.keys import KeyRing  # noqa: E402
 
 CASES = ("paid", "trial", "revoked")
@@ -50,6 +59,10 @@ def expected_files() -> dict[str, str]:
         payload = encode_claims(Claims.from_dict(claims))
         files[f"signing-input-{case}.hex"] = signing_input(payload).hex() + "\n"
         files[f"certificate-{case}.txt"] = issue_certificate(claims, ring)
+    revocations = RevocationList.from_dict(json.loads((VECTORS / "revocations.json").read_text()))
+    payload = encode_revocations(revocations)
+    files["signing-input-revocations.hex"] = (REVOCATIONS_PREFIX + payload).hex() + "\n"
+    files["revocations.txt"] = armor(payload + ring.sign(REVOCATIONS_PREFIX + payload), REVOCATIONS_LABEL)
     return files
 
 

@@ -10,6 +10,7 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from app import audit
+from app.api.installations import servers_over_limit
 from app.exceptions import PortalError
 from app.extensions import db
 from app.models import (
@@ -95,7 +96,9 @@ def index():
         "unconfirmed": count(select(User.id).where(User.role == "customer", User.confirmed_at.is_(None))),
     }
     recent = db.session.scalars(audit.entries().limit(8)).all()
-    return render_template("support/index.html", stats=stats, recent=recent)
+    return render_template(
+        "support/index.html", stats=stats, recent=recent, over_limit=servers_over_limit(db.session)
+    )
 
 
 # The console's pages, registered on `bp` when imported.

@@ -1,14 +1,17 @@
 """Customer lookup, the customer's page and the license page with revoke, reinstate and extend."""
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from app import audit
+from app.api.installations import release
+from app.api.usage import license_usage
+from app.exceptions import PortalError
 from app.extensions import db
 from app.licensing.codes import LICENSE_CODE_PREFIX, normalize_license_code
 from app.licensing.issuing import license_by_code, licenses_of
-from app.models import AuditEntry, License, Order, TrialRequest, User
+from app.models import AuditEntry, Installation, License, Order, TrialRequest, User
 from app.support.forms import (
     DisableForm,
     EnableForm,
@@ -22,6 +25,7 @@ from app.support.licenses import reinstate_license, revoke_license
 from app.support.views import bp, console_action, now, signing
 from app.trials.service import MAX_EXTENSION_DAYS, extend_trial, trial_standing
 from app.web.lookups import certificate_response, license_certificate
+from app.web.services import current_terms
 
 SEARCH_RESULTS = 50
 TRAIL_LENGTH = 20
@@ -86,10 +90,14 @@ def customer(user_id):
 
 
 def render_license(license, *, extend_form=None, revoke_form=None, reinstate_form=None, status=200):
+    moment = now()
+    stale_days = current_app.config["CHECKIN_STALE_DAYS"]
     return render_template(
         "support/license.html",
         license=license,
-        now=now(),
+        now=moment,
+        usage=license_usage(db.session, license, moment, terms=current_terms(), stale_days=stale_days),
+        stale_days=stale_days,
         orders=db.session.scalars(
             select(Order).where(Order.license_id == license.id).order_by(Order.created_at.desc())
         ).all(),
@@ -162,4 +170,30 @@ def reinstate(code):
             db.session, license, current_user, reason=form.reason.data, **given
         ),
         "{code} is active again: certificate #{serial} went to the customer.",
+    )
+
+
+@bp.route("/licenses/<code>/installations/<int:installation_id>/release", methods=["POST"])
+def release_server(code, installation_id):
+    """Support frees a license's server for the customer; audited."""
+    license = get_license_by_code(code)
+    installation = db.get_or_404(Installation, installation_id)
+    if installation.license_id != license.id:
+        abort(404)
+
+    def act():
+        if not release(db.session, installation, now=now(), by="support"):
+            raise PortalError(f"{installation.hostname} was already released: nothing was changed.")
+        audit.record(
+            current_user,
+            "installation.release",
+            license=license,
+            hostname=installation.hostname,
+            install_id=installation.install_id,
+        )
+
+    return console_action(
+        act,
+        lambda _: f"{installation.hostname} is released: {license.code} can be activated on another server.",
+        back=redirect(url_for("support.license_page", code=license.code) + "#servers"),
     )
