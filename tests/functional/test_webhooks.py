@@ -13,8 +13,8 @@ from app.licensing.extractor import verify_certificate
 from app.models import License, Order, StripeEvent
 from tests.conftest import sent_mail
 from tests.factories import certificates_of
-from tests.integration.localstripe_fixture import sign_webhook
-from tests.integration.payments_helpers import payment_intent, post_webhook, stripe_event, succeeded_event
+from tests.support.localstripe import sign_webhook
+from tests.support.payments import payment_intent, post_webhook, stripe_event, succeeded_event
 
 SECRET = "whsec_test_portal"
 
