@@ -6,7 +6,7 @@ from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from app.models import user as users
 from app.models.user import User, configure_password_hashing
-from config import Config, DevelopmentConfig, ProductionConfig, TestConfig
+from config import DevelopmentConfig, ProductionConfig, TestConfig
 
 
 def parameters(config):
@@ -15,9 +15,10 @@ def parameters(config):
 
 @pytest.fixture
 def hashing():
-    """Configure the process's hasher freely; the strong defaults come back afterwards."""
+    """Configure the process's hasher freely; the one configured before comes back afterwards."""
+    before = (users._hasher, users._DUMMY_HASH)
     yield configure_password_hashing
-    configure_password_hashing(*parameters(Config))
+    users._hasher, users._DUMMY_HASH = before
 
 
 @pytest.mark.parametrize("config", [ProductionConfig, DevelopmentConfig])
@@ -46,8 +47,9 @@ def test_new_hashes_use_the_configured_parameters(hashing):
 
 
 def test_passwords_hashed_with_other_parameters_still_verify(hashing):
+    hashing(*parameters(ProductionConfig))
     strong = User(email="old@example.com")
-    strong.set_password("correct-horse-battery")  # as stored before: the strong defaults
+    strong.set_password("correct-horse-battery")  # as production stores it
     assert extract_parameters(strong.password_hash).memory_cost == RFC_9106_LOW_MEMORY.memory_cost
 
     hashing(time_cost=1, memory_cost=8, parallelism=1)
