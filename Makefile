@@ -1,10 +1,11 @@
 # The two commands: `make run` serves the portal, `make test` runs every check.
+# `make test-fast` runs the unit and functional tests only (no browser, no localstripe or SMTP server).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test lint format clean
+.PHONY: run test test-fast lint format clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +25,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
+
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/pytest -m "not e2e and not integration" --durations=10
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

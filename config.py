@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from argon2.profiles import RFC_9106_LOW_MEMORY
+
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
@@ -90,6 +92,11 @@ class Config:
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
     STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 1)
 
+    # Password hashing (Argon2id): argon2-cffi's defaults, RFC 9106's low-memory profile.
+    ARGON2_TIME_COST = RFC_9106_LOW_MEMORY.time_cost
+    ARGON2_MEMORY_COST = RFC_9106_LOW_MEMORY.memory_cost  # KiB
+    ARGON2_PARALLELISM = RFC_9106_LOW_MEMORY.parallelism
+
     REQUIRED = ()
 
 
@@ -125,6 +132,10 @@ class TestConfig(Config):
     STRIPE_SECRET_KEY = "sk_test_portal"
     STRIPE_PUBLISHABLE_KEY = "pk_test_portal"
     STRIPE_WEBHOOK_SECRET = "whsec_test_portal"
+    # Cheap hashing, so the tests spend their time on the portal, not on Argon2.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
 
 
 class ProductionConfig(Config):

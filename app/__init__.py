@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from app import errors, mail, security
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.models.base import render_migration_item
+from app.models.user import configure_password_hashing
 from config import load_config
 
 
@@ -28,6 +29,11 @@ def configure(app, config, overrides):
     app.config.from_object(config or load_config())
     app.config.update(overrides)
     app.instance_path = str(app.config["INSTANCE_DIR"])
+    configure_password_hashing(
+        time_cost=app.config["ARGON2_TIME_COST"],
+        memory_cost=app.config["ARGON2_MEMORY_COST"],
+        parallelism=app.config["ARGON2_PARALLELISM"],
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 

@@ -16,7 +16,18 @@ from app.models.base import UTCDateTime, utcnow
 ROLES = ("customer", "support", "admin")
 STAFF_ROLES = ("support", "admin")
 
+# Argon2 with argon2-cffi's defaults (RFC 9106, low-memory profile) until the app configures it.
 _hasher = PasswordHasher()
+
+
+def configure_password_hashing(time_cost, memory_cost, parallelism):
+    """Hash new passwords with these Argon2 parameters (memory in KiB).
+
+    A hash records its own parameters, so passwords hashed with other ones still verify.
+    """
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
 
 def normalize_email(email):

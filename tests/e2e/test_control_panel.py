@@ -13,8 +13,8 @@ from app.licensing.extractor import verify_certificate
 from app.models import UsageReport
 from tests.e2e.conftest import log_in
 from tests.e2e.test_purchase import pay_by_card, wait_until_paid
-from tests.integration.localstripe_fixture import localstripe  # noqa: F401  (the fixture)
-from tests.integration.payments_helpers import VISA, stripe_settings
+from tests.support.localstripe import localstripe  # noqa: F401  (the fixture)
+from tests.support.payments import VISA, stripe_settings
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Order
 from tests.e2e.conftest import download_certificate, extract_certificate, log_in
-from tests.integration.localstripe_fixture import localstripe  # noqa: F401  (the fixture)
-from tests.integration.payments_helpers import DECLINED_CARD, VISA, stripe_settings
+from tests.support.localstripe import localstripe  # noqa: F401  (the fixture)
+from tests.support.payments import DECLINED_CARD, VISA, stripe_settings
 
 pytestmark = pytest.mark.e2e
 

@@ -223,11 +223,14 @@ def test_changing_password_signs_out_other_sessions(app, browser, customer):
 
     Browser(other).login(customer.email)
     browser.login(customer.email)
+    assert other.get("/licenses").status_code == 200
     browser.submit(
         "/account/password",
         {"current": PASSWORD, "password": "another-passphrase", "confirm": "another-passphrase"},
     )
-    assert other.get("/licenses").status_code == 302
+    page = other.get("/licenses")
+    assert page.status_code == 302 and page.headers["Location"] == "/login?next=%2Flicenses"
+    assert browser.get("/licenses").status_code == 200  # the session that changed it stays in
 
 
 def test_unconfirmed_customer_is_told_and_can_resend(browser, make_user):

@@ -12,7 +12,7 @@ from app.models import Order, User
 from app.models.base import utcnow
 from tests.conftest import csrf_token
 from tests.factories import STANDARD_TERMS, add_order
-from tests.integration.localstripe_fixture import free_port
+from tests.support.localstripe import free_port
 
 LABEL = "License amount you want to buy"
 

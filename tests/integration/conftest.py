@@ -1,3 +1,3 @@
 """Fixtures for tests against localstripe."""
 
-from tests.integration.localstripe_fixture import *  # noqa: F403
+from tests.support.localstripe import *  # noqa: F403

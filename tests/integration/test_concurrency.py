@@ -14,8 +14,8 @@ from app.extensions import db
 from app.models import Certificate, License, Order
 from tests.conftest import sent_mail
 from tests.factories import certificates_of
-from tests.integration.localstripe_fixture import sign_webhook
-from tests.integration.payments_helpers import post_webhook, succeeded_payload
+from tests.support.localstripe import sign_webhook
+from tests.support.payments import post_webhook, succeeded_payload
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from app.licensing.extractor import verify_certificate
 from app.models import License, Order, TrialRequest
 from tests.conftest import Browser, sent_mail
 from tests.integration import test_payments
-from tests.integration.payments_helpers import stripe_settings
+from tests.support.payments import stripe_settings
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from app.billing.gateway import DECLINED, GatewayError, InvalidWebhook, PaymentInfo, StripeGateway
-from tests.integration.localstripe_fixture import free_port, sign_webhook
-from tests.integration.payments_helpers import DECLINED_CARD, NEEDS_3D_SECURE, VISA, stripe_event
+from tests.support.localstripe import free_port, sign_webhook
+from tests.support.payments import DECLINED_CARD, NEEDS_3D_SECURE, VISA, stripe_event
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,9 @@ from app.models import Order, StripeEvent
 from app.models.base import utcnow
 from tests.conftest import csrf_token, sent_mail
 from tests.factories import STANDARD_TERMS, add_order, certificates_of
-from tests.integration import payments_helpers
-from tests.integration.localstripe_fixture import sign_webhook
-from tests.integration.payments_helpers import (
+from tests.support import payments as payments_helpers
+from tests.support.localstripe import sign_webhook
+from tests.support.payments import (
     DECLINED_CARD,
     NEEDS_3D_SECURE,
     VISA,

@@ -11,7 +11,7 @@ from app.licensing.extractor import verify_certificate
 from app.models import AuditEntry
 from tests.conftest import sent_mail
 from tests.factories import add_order
-from tests.integration.payments_helpers import NEEDS_3D_SECURE, VISA, stripe_settings
+from tests.support.payments import NEEDS_3D_SECURE, VISA, stripe_settings
 
 pytestmark = pytest.mark.integration
 

@@ -26,7 +26,7 @@ from app.licensing.codes import (
 from app.licensing.extractor import ARMOR_BEGIN, ARMOR_END, SIGNING_PREFIX, armor, dearmor, encode_claims
 from app.licensing.keys import generate_keyring, load_keyring, rotate_keyring
 from app.licensing.policy import Verdict
-from tests.unit.licensing_helpers import (
+from tests.support.licensing import (
     CASES,
     VECTORS,
     new_keyring,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.licensing_helpers import (
+from tests.support.licensing import (
     EXTRACTOR,
     VECTORS,
     new_keyring,

@@ -10,7 +10,7 @@ from app.licensing.extractor import (
     verify_revocations,
 )
 from app.licensing.keys import generate_keyring, load_keyring, rotate_keyring
-from tests.unit.licensing_helpers import VECTORS, new_keyring, vector_public_keys
+from tests.support.licensing import VECTORS, new_keyring, vector_public_keys
 from tests.unit.test_extractor import KEYS, PAID, REVOKED, TRIAL, assert_fails, extract
 
 REVOCATIONS = str(VECTORS / "revocations.txt")

@@ -13,8 +13,8 @@ from app.licensing.extractor import verify_certificate
 from app.models import License, Order, StripeEvent
 from tests.conftest import sent_mail
 from tests.factories import certificates_of
-from tests.integration.localstripe_fixture import sign_webhook
-from tests.integration.payments_helpers import payment_intent, post_webhook, stripe_event, succeeded_event
+from tests.support.localstripe import sign_webhook
+from tests.support.payments import payment_intent, post_webhook, stripe_event, succeeded_event
 
 SECRET = "whsec_test_portal"
 
@@ -269,6 +269,8 @@ def test_payment_for_an_unknown_order_is_ignored(deliver, make_stripe_order):
     response = deliver(succeeded_event(order, id="pi_unknown", metadata={"order_id": "99999"}))
 
     assert (response.status_code, response.json["outcome"]) == (200, "ignored: no order of this portal")
+    assert db.session.get(Order, order.id).status == "pending"
+    assert count(License) == 0
 
 
 def test_order_is_found_by_its_payment_when_metadata_is_missing(deliver, make_stripe_order):

@@ -1,6 +1,6 @@
 """A private localstripe for the test session, and helpers that act like the browser and Stripe.
 
-Import the fixtures into a conftest.py: ``from tests.integration.localstripe_fixture import *``.
+Import the fixtures into a conftest.py: ``from tests.support.localstripe import *``.
 """
 
 import hashlib

@@ -1,0 +1,1 @@
+"""Helpers shared by the test layers: Stripe payloads, a private localstripe, licensing factories."""
