@@ -43,18 +43,6 @@ def accounts_after(license, accounts):
     return license.accounts + accounts
 
 
-def payment_refusal(order):
-    """Why an upgrade placed earlier cannot be paid now (its license changed meanwhile), or None."""
-    license = order.license
-    if license is None:
-        return None
-    if license.status == "revoked":
-        return "The license was revoked after this order was placed, so the order cannot be paid."
-    if license.upgrades_frozen:
-        return "Upgrades of this license are frozen while a payment dispute is open: pay this order later."
-    return None
-
-
 def place_order(session, user, license, quote, now):
     """A pending order for `quote` on `license` (None: a new license).
 

@@ -1,0 +1,216 @@
+"""Paying an order: the pay page, each attempt with a card, and asking Stripe when the webhook is late.
+
+The use cases return small frozen values saying what happened; the views
+only turn those into pages and HTTP answers. Plain functions taking a
+session and the gateway; they commit where an attempt must be on record
+before Stripe is asked.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app.billing.customers import new_setup_intent, stripe_customer
+from app.billing.fulfilment import commit_exactly_once, settle_with_stripe
+from app.billing.gateway import DECLINED, GatewayError
+from app.billing.orders import PAYABLE, fail_order, record_payment, start_payment_attempt
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_GRACE = timedelta(seconds=5)
+"""Stripe's webhook usually arrives within a second or two; after this the order page asks Stripe itself."""
+
+IN_FLIGHT = ("succeeded", "processing")
+"""PaymentIntent states of an attempt that charged or may still charge: a new card would charge twice."""
+
+NOT_CHARGED = (DECLINED, "requires_payment_method", "canceled")
+PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,200}")
+
+UNAVAILABLE = (
+    "We could not reach the payment provider. Nothing was charged twice: please try again in a moment."
+)
+NO_CARD = "Enter your card details again."
+DECLINED_MESSAGE = "Your card was declined."
+
+_PAYMENT_BLOCKED = {
+    "revoked": "The license was revoked after this order was placed, so the order cannot be paid.",
+    "frozen": "Upgrades of this license are frozen while a payment dispute is open: pay this order later.",
+}
+_UPGRADE_BLOCKED = {
+    "revoked": "This license is revoked: it cannot be upgraded.",
+    "frozen": "Upgrades of this license are frozen while a payment dispute is open.",
+}
+
+
+def license_block(license):
+    """Why no upgrade of `license` can be bought or paid now ("revoked", "frozen"), or None."""
+    if license is None:
+        return None
+    if license.status == "revoked":
+        return "revoked"
+    if license.upgrades_frozen:
+        return "frozen"
+    return None
+
+
+def upgrade_refusal(license):
+    """Why a new upgrade of `license` cannot be ordered, in the customer's words, or None."""
+    block = license_block(license)
+    return _UPGRADE_BLOCKED[block] if block else None
+
+
+def payment_refusal(order):
+    """Why an upgrade placed earlier cannot be paid now (its license changed meanwhile), or None."""
+    block = license_block(order.license)
+    return _PAYMENT_BLOCKED[block] if block else None
+
+
+def idempotency_key(order, payment_method):
+    """The same card on the same order gets Stripe's first answer again, never a second charge."""
+    return f"order-{order.id}-{payment_method}"
+
+
+@dataclass(frozen=True)
+class PayPage:
+    """What the pay page shows: ``go_to_order`` (nothing to pay here), ``refusal``, or the card form.
+
+    ``client_secret`` sets up the next card; ``resume_secret`` finishes the
+    3-D Secure of the latest attempt; ``unavailable`` when Stripe is away.
+    """
+
+    go_to_order: bool = False
+    refusal: str | None = None
+    unavailable: bool = False
+    client_secret: str | None = None
+    resume_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one card submission.
+
+    ``kind`` is one of "invalid" (no usable card), "refused" (the license
+    changed), "not_payable" (paid meanwhile, or an earlier attempt is under
+    way), "unavailable" (Stripe could not be reached: retry), "rejected"
+    (Stripe refused the request), "declined", "requires_action" (3-D Secure,
+    ``client_secret`` to finish it) or "sent" (``status`` is Stripe's).
+    """
+
+    kind: str
+    message: str | None = None
+    status: str | None = None
+    client_secret: str | None = None
+
+
+def pay_page(session, gateway, order):
+    """Prepare the card form for `order`, or say why there is nothing to pay. Commits a new SetupIntent."""
+    if order.status not in PAYABLE:
+        return PayPage(go_to_order=True)
+    if refusal := payment_refusal(order):
+        return PayPage(refusal=refusal)
+    latest = latest_payment(gateway, order)
+    if latest is not None and latest.status in IN_FLIGHT:
+        return PayPage(go_to_order=True)
+    resume_secret = (
+        latest.client_secret if latest is not None and latest.status == "requires_action" else None
+    )
+    setup = _setup_intent(session, gateway, order)
+    if setup is None:
+        return PayPage(unavailable=True)
+    return PayPage(client_secret=setup.client_secret, resume_secret=resume_secret)
+
+
+def next_card(session, gateway, order):
+    """A fresh SetupIntent for the next card: its client secret, None when Stripe is away.
+
+    Raises nothing; the caller checks ``order.status in PAYABLE`` and
+    ``payment_refusal`` first.
+    """
+    setup = _setup_intent(session, gateway, order)
+    return setup.client_secret if setup else None
+
+
+def submit_payment(session, gateway, order, payment_method, now):
+    """Charge the card that Stripe.js set up: one PaymentIntent per order and card, whatever the clicks."""
+    if not isinstance(payment_method, str) or not PAYMENT_METHOD_ID.fullmatch(payment_method):
+        return Attempt("invalid", message=NO_CARD)
+    if refusal := payment_refusal(order):
+        return Attempt("refused", message=refusal)
+    if order.status not in PAYABLE or _payment_in_flight(gateway, order):
+        return Attempt("not_payable")
+    if not start_payment_attempt(session, order, now):
+        return Attempt("not_payable")
+    # On record before Stripe is asked: the order page then knows to look for the payment.
+    session.commit()
+    try:
+        payment = gateway.create_payment(
+            order_id=order.id,
+            amount_cents=order.amount_cents,
+            currency=order.currency,
+            customer_id=stripe_customer(session, gateway, order.user),
+            payment_method_id=payment_method,
+            idempotency_key=idempotency_key(order, payment_method),
+        )
+    except GatewayError as error:
+        log.warning("payment of order %s not made: %s", order.id, error.message)
+        if error.retryable:
+            return Attempt("unavailable", message=UNAVAILABLE)
+        return Attempt("rejected", message=error.message)
+    record_payment(order, payment)
+    if payment.status in NOT_CHARGED:
+        message = payment.decline_message or DECLINED_MESSAGE
+        fail_order(session, order, message)
+        session.commit()
+        return Attempt("declined", message=message)
+    session.commit()
+    if payment.status == "requires_action":
+        return Attempt("requires_action", client_secret=payment.client_secret)
+    return Attempt("sent", status=payment.status)
+
+
+def waiting(order):
+    """The customer paid and the portal waits for Stripe to confirm it."""
+    return order.status == "pending" and order.payment_attempted_at is not None
+
+
+def catch_up_with_stripe(session, gateway, order, settings, now):
+    """Fulfil (or fail) a pending order from Stripe's own record when its webhook is late."""
+    attempted = order.payment_attempted_at
+    if order.status != "pending" or not order.stripe_payment_intent_id or attempted is None:
+        return
+    if now - attempted < WEBHOOK_GRACE:
+        return
+    payment = latest_payment(gateway, order)
+    if payment is None:
+        return
+    commit_exactly_once(session, lambda: settle_with_stripe(session, order, payment, settings, now))
+
+
+def latest_payment(gateway, order):
+    """The order's latest PaymentIntent as Stripe has it now; None if there is none or Stripe is away."""
+    if not order.stripe_payment_intent_id:
+        return None
+    try:
+        return gateway.retrieve_payment(order.stripe_payment_intent_id)
+    except GatewayError as error:
+        log.warning("payment of order %s not retrieved: %s", order.id, error.message)
+        return None
+
+
+def _payment_in_flight(gateway, order):
+    """An earlier attempt that succeeded or is still processing: a new card would charge twice."""
+    if order.status != "pending":
+        return False
+    latest = latest_payment(gateway, order)
+    return latest is not None and latest.status in IN_FLIGHT
+
+
+def _setup_intent(session, gateway, order):
+    try:
+        setup = new_setup_intent(session, gateway, order)
+    except GatewayError as error:
+        log.warning("no SetupIntent for order %s: %s", order.id, error.message)
+        return None
+    session.commit()
+    return setup
