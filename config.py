@@ -72,6 +72,8 @@ class Config:
     PACK_SIZE = _int("PACK_SIZE", 25)
     CURRENCY = os.environ.get("CURRENCY", "usd")
     MAX_ACCOUNTS_PER_ORDER = _int("MAX_ACCOUNTS_PER_ORDER", 10000)
+    # An unpaid order is cancelled by `flask billing reconcile` this long after it was placed.
+    ORDER_EXPIRY_HOURS = _int("ORDER_EXPIRY_HOURS", 24)
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")

@@ -11,10 +11,22 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import exists, select
+from sqlalchemy.orm import object_session
+
 from app.billing.customers import new_setup_intent, stripe_customer
 from app.billing.fulfilment import commit_exactly_once, settle_with_stripe
 from app.billing.gateway import DECLINED, GatewayError
-from app.billing.orders import PAYABLE, fail_order, record_payment, start_payment_attempt
+from app.billing.orders import (
+    IN_PROGRESS,
+    PAYABLE,
+    cancel_order,
+    end_payment_attempt,
+    fail_order,
+    record_payment,
+    start_payment_attempt,
+)
+from app.models import Order
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +37,11 @@ IN_FLIGHT = ("succeeded", "processing")
 """PaymentIntent states of an attempt that charged or may still charge: a new card would charge twice."""
 
 NOT_CHARGED = (DECLINED, "requires_payment_method", "canceled")
+CANCELLABLE = ("requires_payment_method", "requires_confirmation", "requires_action", "requires_capture")
+STUCK_AFTER = timedelta(minutes=2)
+"""An attempt claimed this long ago whose request never came back is given up (Stripe times out at 30 s)."""
+
+STATUS_LABELS = {"processing": "payment in progress"}
 PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,200}")
 
 UNAVAILABLE = (
@@ -33,6 +50,10 @@ UNAVAILABLE = (
 NO_CARD = "Enter your card details again."
 DECLINED_MESSAGE = "Your card was declined."
 
+LICENSE_CHANGED = (
+    "The license changed after this order was placed (another order for it was paid), "
+    "so this order cannot be paid. Place a new order with the current numbers."
+)
 _PAYMENT_BLOCKED = {
     "revoked": "The license was revoked after this order was placed, so the order cannot be paid.",
     "frozen": "Upgrades of this license are frozen while a payment dispute is open: pay this order later.",
@@ -63,7 +84,24 @@ def upgrade_refusal(license):
 def payment_refusal(order):
     """Why an upgrade placed earlier cannot be paid now (its license changed meanwhile), or None."""
     block = license_block(order.license)
-    return _PAYMENT_BLOCKED[block] if block else None
+    if block:
+        return _PAYMENT_BLOCKED[block]
+    if order.license_id is not None and _license_paid_since(order):
+        return LICENSE_CHANGED
+    return None
+
+
+def _license_paid_since(order):
+    """Another order on the order's license was paid after it was placed (a trial converted, an upgrade)."""
+    return object_session(order).scalar(
+        select(
+            exists().where(
+                Order.license_id == order.license_id,
+                Order.id != order.id,
+                Order.paid_at >= order.created_at,
+            )
+        )
+    )
 
 
 def idempotency_key(order, payment_method):
@@ -132,18 +170,27 @@ def next_card(session, gateway, order):
 
 
 def submit_payment(session, gateway, order, payment_method, now):
-    """Charge the card that Stripe.js set up: one PaymentIntent per order and card, whatever the clicks."""
+    """Charge the card that Stripe.js set up: at most one charge per order, whatever the clicks.
+
+    The attempt is claimed first (a compare-and-set to "processing"), so of
+    several requests for one order only one reaches Stripe; an earlier
+    attempt still waiting for 3-D Secure is cancelled at Stripe before the
+    new card is charged.
+    """
     if not isinstance(payment_method, str) or not PAYMENT_METHOD_ID.fullmatch(payment_method):
         return Attempt("invalid", message=NO_CARD)
     if refusal := payment_refusal(order):
         return Attempt("refused", message=refusal)
-    if order.status not in PAYABLE or _payment_in_flight(gateway, order):
-        return Attempt("not_payable")
+    previous_attempt = order.payment_attempted_at
     if not start_payment_attempt(session, order, now):
         return Attempt("not_payable")
-    # On record before Stripe is asked: the order page then knows to look for the payment.
+    # On record before Stripe is asked: no other request can start an attempt now.
     session.commit()
     try:
+        if not _clear_previous_attempt(gateway, order):
+            end_payment_attempt(session, order)
+            session.commit()
+            return Attempt("not_payable")
         payment = gateway.create_payment(
             order_id=order.id,
             amount_cents=order.amount_cents,
@@ -154,37 +201,118 @@ def submit_payment(session, gateway, order, payment_method, now):
         )
     except GatewayError as error:
         log.warning("payment of order %s not made: %s", order.id, error.message)
+        # Not "sent": the order page offers to pay again (the same card gets the same answer).
+        end_payment_attempt(session, order, payment_attempted_at=previous_attempt)
+        session.commit()
         if error.retryable:
             return Attempt("unavailable", message=UNAVAILABLE)
         return Attempt("rejected", message=error.message)
+    return _record_answer(session, order, payment)
+
+
+def _clear_previous_attempt(gateway, order):
+    """Cancel the order's earlier PaymentIntent if it has not charged; False if it charged or may still."""
+    if not order.stripe_payment_intent_id:
+        return True
+    latest = gateway.retrieve_payment(order.stripe_payment_intent_id)
+    if latest.status in IN_FLIGHT:
+        return False
+    if latest.status in CANCELLABLE:
+        try:
+            gateway.cancel_payment(latest.id)
+        except GatewayError:
+            # It moved on meanwhile (e.g. the bank confirmed it): look again.
+            return gateway.retrieve_payment(latest.id).status not in IN_FLIGHT
+    return True
+
+
+def _record_answer(session, order, payment):
     record_payment(order, payment)
     if payment.status in NOT_CHARGED:
         message = payment.decline_message or DECLINED_MESSAGE
         fail_order(session, order, message)
         session.commit()
         return Attempt("declined", message=message)
+    # The webhook may have fulfilled the order already; then it stays paid.
+    end_payment_attempt(session, order)
     session.commit()
     if payment.status == "requires_action":
         return Attempt("requires_action", client_secret=payment.client_secret)
     return Attempt("sent", status=payment.status)
 
 
+def cancel(session, gateway, order, reason):
+    """The customer (or support) cancels an unpaid order; its open PaymentIntent is cancelled at Stripe.
+
+    Returns None when cancelled, otherwise why not in words. A payment that
+    still succeeds for a cancelled order is refunded automatically.
+    """
+    if order.status not in PAYABLE:
+        return f"This order is {status_label(order.status)}: it cannot be cancelled."
+    try:
+        if not _clear_previous_attempt(gateway, order):
+            return "A payment for this order is going through: it cannot be cancelled now."
+    except GatewayError as error:
+        log.warning("order %s not cancelled: %s", order.id, error.message)
+        return UNAVAILABLE
+    if not cancel_order(session, order, reason):
+        return f"This order is {status_label(order.status)}: it cannot be cancelled."
+    session.commit()
+    return None
+
+
+def status_label(status):
+    """An order's state in the customer's words."""
+    return STATUS_LABELS.get(status, status)
+
+
 def waiting(order):
     """The customer paid and the portal waits for Stripe to confirm it."""
-    return order.status == "pending" and order.payment_attempted_at is not None
+    if order.status == IN_PROGRESS:
+        return True
+    return (
+        order.status == "pending"
+        and bool(order.stripe_payment_intent_id)
+        and order.payment_attempted_at is not None
+    )
 
 
-def catch_up_with_stripe(session, gateway, order, settings, now):
-    """Fulfil (or fail) a pending order from Stripe's own record when its webhook is late."""
+@dataclass(frozen=True)
+class OrderState:
+    """What the order page says beyond the order's status.
+
+    ``waiting``: the page polls for Stripe's confirmation; ``needs_authentication``:
+    the bank's 3-D Secure check was not completed (offer **Finish paying**).
+    """
+
+    waiting: bool = False
+    needs_authentication: bool = False
+
+
+def order_state(session, gateway, order, settings, now):
+    """Bring an unpaid order in line with Stripe once the webhook had its time, and say what to show."""
     attempted = order.payment_attempted_at
-    if order.status != "pending" or not order.stripe_payment_intent_id or attempted is None:
-        return
+    if order.status not in (IN_PROGRESS, "pending") or attempted is None:
+        return OrderState()
     if now - attempted < WEBHOOK_GRACE:
-        return
+        return OrderState(waiting=waiting(order))
+    if order.status == IN_PROGRESS and not order.stripe_payment_intent_id:
+        if now - attempted >= STUCK_AFTER:
+            # The request that claimed the attempt never came back (a crash): free the order.
+            end_payment_attempt(session, order)
+            session.commit()
+        return OrderState(waiting=waiting(order))
     payment = latest_payment(gateway, order)
     if payment is None:
-        return
-    commit_exactly_once(session, lambda: settle_with_stripe(session, order, payment, settings, now))
+        return OrderState(waiting=waiting(order))
+    try:
+        commit_exactly_once(session, lambda: settle_with_stripe(session, order, payment, settings, now))
+    except GatewayError as error:
+        session.rollback()
+        log.warning("order %s not settled: %s", order.id, error.message)
+    if order.status in ("pending", IN_PROGRESS) and payment.status == "requires_action":
+        return OrderState(needs_authentication=True)
+    return OrderState(waiting=waiting(order))
 
 
 def latest_payment(gateway, order):
@@ -196,14 +324,6 @@ def latest_payment(gateway, order):
     except GatewayError as error:
         log.warning("payment of order %s not retrieved: %s", order.id, error.message)
         return None
-
-
-def _payment_in_flight(gateway, order):
-    """An earlier attempt that succeeded or is still processing: a new card would charge twice."""
-    if order.status != "pending":
-        return False
-    latest = latest_payment(gateway, order)
-    return latest is not None and latest.status in IN_FLIGHT
 
 
 def _setup_intent(session, gateway, order):

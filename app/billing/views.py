@@ -54,7 +54,7 @@ def _order_form():
 
 
 def _fulfilment_settings():
-    return FulfilmentSettings.from_config(current_app.config, current_keyring())
+    return FulfilmentSettings.from_config(current_app.config, current_keyring(), current_gateway())
 
 
 @bp.app_template_global()
@@ -140,13 +140,15 @@ def order_history():
 @login_required
 def order_page(order_id):
     order = get_order(order_id)
-    _catch_up_with_stripe(order)
+    state = _order_state(order)
     return render_template(
         "billing/order.html",
         order=order,
         certificate=order_certificate(db.session, order),
-        waiting=payments.waiting(order),
+        waiting=state.waiting,
+        needs_authentication=state.needs_authentication,
         refusal=payments.payment_refusal(order) if order.status in PAYABLE else None,
+        status_label=payments.status_label(order.status),
     )
 
 
@@ -155,8 +157,20 @@ def order_page(order_id):
 def order_status(order_id):
     """Polled by the order page while it waits for the payment to be confirmed."""
     order = get_order(order_id)
-    _catch_up_with_stripe(order)
-    return jsonify(status=order.status, waiting=payments.waiting(order))
+    state = _order_state(order)
+    return jsonify(status=order.status, waiting=state.waiting)
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@login_required
+def cancel_order(order_id):
+    order = get_order(order_id)
+    refusal = payments.cancel(db.session, current_gateway(), order, "Cancelled by the customer.")
+    if refusal:
+        flash(refusal, "warning")
+    else:
+        flash(f"Order #{order.id} is cancelled. Nothing was charged.", "success")
+    return redirect(url_for("billing.order_page", order_id=order.id))
 
 
 @bp.get("/orders/<int:order_id>/pay")
@@ -215,7 +229,7 @@ def submit_payment(order_id):
             return jsonify(status=attempt.status, redirect=order_url)
 
 
-def _catch_up_with_stripe(order):
-    payments.catch_up_with_stripe(
+def _order_state(order):
+    return payments.order_state(
         db.session, current_gateway(), order, _fulfilment_settings(), datetime.now(UTC)
     )

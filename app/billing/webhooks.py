@@ -60,7 +60,7 @@ def stripe_webhook():
     except GatewayError as error:
         log.error("Stripe webhook not verified: %s", error.message)
         return jsonify(error="The portal cannot verify webhooks at the moment."), 500
-    settings = FulfilmentSettings.from_config(current_app.config, current_keyring())
+    settings = FulfilmentSettings.from_config(current_app.config, current_keyring(), current_gateway())
     delivery = receive_event(db.session, event, settings, datetime.now(UTC))
     return jsonify(outcome=delivery.outcome), delivery.status_code
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
-ORDER_STATUSES = ("pending", "paid", "failed", "refunded", "disputed")
+ORDER_STATUSES = ("pending", "processing", "paid", "failed", "cancelled", "refunded", "disputed")
 
 
 class Order(db.Model):
