@@ -85,6 +85,7 @@ class PaymentInfo:
     amount_refunded: int = 0
     order_id: str | None = None
     """The ``order_id`` in the PaymentIntent's metadata: every payment the portal makes carries it."""
+    customer_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,9 @@ class StripeGateway:
         return PaymentInfo(
             amount_refunded=(charge.get("amount_refunded") or 0) if isinstance(charge, dict) else 0,
             order_id=(intent.get("metadata") or {}).get("order_id"),
+            customer_id=customer.get("id")
+            if isinstance(customer := intent.get("customer"), dict)
+            else customer,
             id=intent["id"],
             status=intent["status"],
             client_secret=intent.get("client_secret"),

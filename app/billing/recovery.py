@@ -89,7 +89,7 @@ def find_lost_payments(session, gateway, settings, now):
             if payment.status != "succeeded" or payment.id in known or not (payment.order_id or "").isdigit():
                 continue
             order = session.get(Order, int(payment.order_id))
-            if order is None or order.user_id != user.id:
+            if order is None or order.user_id != user.id or payment.customer_id != user.stripe_customer_id:
                 continue
             outcome = _settle(session, order, payment, settings, now)
             lines.append(f"Order {order.id} ({payment.id}, found at Stripe): {outcome}")

@@ -1,6 +1,7 @@
 """At most one charge per order: concurrent attempts, lost ids and webhooks, cancelling and expiry."""
 # ruff: noqa: F811 (the payment fixtures are shared from test_payments)
 
+import json
 import re
 import threading
 from datetime import timedelta
@@ -11,7 +12,8 @@ from app.extensions import db
 from app.models.base import utcnow
 from tests.conftest import csrf_token, sent_mail
 from tests.factories import certificates_of
-from tests.integration.payments_helpers import NEEDS_3D_SECURE, VISA
+from tests.integration.localstripe_fixture import sign_webhook
+from tests.integration.payments_helpers import NEEDS_3D_SECURE, VISA, stripe_event
 from tests.integration.test_payments import (  # noqa: F401 (fixtures)
     forward,
     order,
@@ -244,3 +246,64 @@ def test_an_order_whose_license_changed_cannot_be_paid(
     assert "The license changed after this order was placed" in page and "Place a new order" in page
     db.session.rollback()
     assert order(stale).status == "pending"
+
+
+def signed(localstripe, event):
+    body = json.dumps(event).encode()
+    return body, sign_webhook(body, localstripe.webhook_secret)
+
+
+def test_a_refund_that_arrives_before_the_payments_success_still_refunds(
+    app, place_order, pay, post_webhook, localstripe, gateway, webhook_inbox
+):
+    order_id = place_order()
+    answer = pay(order_id)
+    intent_id = (
+        answer.json
+        and localstripe.api(f"/v1/charges?customer={order(order_id).user.stripe_customer_id}")["data"][0][
+            "payment_intent"
+        ]
+    )
+    # The portal has not heard of the success yet when Stripe's refund event comes in.
+    order(order_id).status, order(order_id).stripe_payment_intent_id = "pending", None
+    db.session.commit()
+    gateway.refund(intent_id, "Customer asked")
+    charge = localstripe.api(f"/v1/charges?customer={order(order_id).user.stripe_customer_id}")["data"][0]
+    success = localstripe.api(f"/v1/payment_intents/{intent_id}")
+
+    refunded = post_webhook(*signed(localstripe, stripe_event("charge.refunded", charge)))
+    late_success = post_webhook(*signed(localstripe, stripe_event("payment_intent.succeeded", success)))
+
+    assert refunded.status_code == 200 and late_success.status_code == 200
+    db.session.rollback()
+    the_order = order(order_id)
+    assert the_order.status == "refunded"
+    assert the_order.license.accounts == 0
+    assert [c.reason for c in certificates_of(order_id)] == ["purchase", "refund"]
+    assert any("refunded" in m.subject for m in sent_mail(the_order.user.email))
+
+
+def test_a_dispute_closed_before_it_was_created_ends_closed(
+    app, place_order, pay, forward, post_webhook, localstripe
+):
+    order_id = place_order()
+    pay(order_id)
+    forward("payment_intent.succeeded", order(order_id).stripe_payment_intent_id)
+    charge = localstripe.api(f"/v1/charges?customer={order(order_id).user.stripe_customer_id}")["data"][0]
+    dispute = {
+        "id": "dp_out_of_order",
+        "object": "dispute",
+        "charge": charge["id"],
+        "payment_intent": charge["payment_intent"],
+        "amount": charge["amount"],
+    }
+
+    post_webhook(*signed(localstripe, stripe_event("charge.dispute.closed", {**dispute, "status": "won"})))
+    created = post_webhook(
+        *signed(localstripe, stripe_event("charge.dispute.created", {**dispute, "status": "needs_response"}))
+    )
+
+    assert created.json["outcome"] == "ignored: the dispute is closed already"
+    db.session.rollback()
+    assert order(order_id).status == "paid"
+    assert order(order_id).license.upgrades_frozen is False
