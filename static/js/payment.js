@@ -86,6 +86,7 @@
     fields.forEach(function (field) {
       if (/^[\d\s-]+$/.test(field.value) && /\d{4}[\s-]+\d/.test(field.value)) {
         field.value = field.value.replace(/[\s-]+/g, "");
+        field.dispatchEvent(new Event("input", { bubbles: true }));
       }
     });
   }
