@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
+from app import audit
 from app.billing.orders import CANCELLED, SETTLED, UNPAID, fail_order, move_order
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import KeyRing
@@ -298,6 +299,14 @@ def refund_extra_payment(order, payment, gateway, why):
         payment.id,
         f"Extra payment for order {order.id} refunded automatically",
         idempotency_key=f"refund-extra-{payment.id}",
+    )
+    audit.record(
+        None,
+        "order.extra_refund",
+        order=order,
+        reason=f"Extra payment refunded automatically: {why}.",
+        payment=payment.id,
+        amount_cents=payment.amount,
     )
     queue_email(
         order.user.email,

@@ -307,3 +307,34 @@ def test_a_dispute_closed_before_it_was_created_ends_closed(
     db.session.rollback()
     assert order(order_id).status == "paid"
     assert order(order_id).license.upgrades_frozen is False
+
+
+def test_support_sees_the_stripe_state_and_cancels_an_unpaid_order(
+    place_order, pay, customer_browser, staff, localstripe
+):
+    order_id = place_order()
+    pay(order_id, NEEDS_3D_SECURE)
+    intent_id = order(order_id).stripe_payment_intent_id
+    customer_browser.logout()
+    customer_browser.login(staff.email)
+
+    page = customer_browser.get(f"/support/orders/{order_id}").get_data(as_text=True)
+    assert intent_id in page and "requires_action" in page
+    empty = customer_browser.submit(
+        f"/support/orders/{order_id}/cancel", {"reason": ""}, f"/support/orders/{order_id}"
+    )
+    assert empty.status_code == 400 and "Give a reason for cancelling" in empty.get_data(as_text=True)
+    db.session.rollback()
+    assert order(order_id).status == "pending"
+
+    customer_browser.submit(
+        f"/support/orders/{order_id}/cancel",
+        {"reason": "Customer asked by phone"},
+        f"/support/orders/{order_id}",
+    )
+
+    db.session.rollback()
+    assert order(order_id).status == "cancelled"
+    assert localstripe.api(f"/v1/payment_intents/{intent_id}")["status"] == "canceled"
+    trail = customer_browser.get(f"/support/orders/{order_id}").get_data(as_text=True)
+    assert "cancelled an order" in trail and "Customer asked by phone" in trail
