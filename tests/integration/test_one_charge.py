@@ -7,8 +7,10 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
+from app.models import StripeEvent
 from app.models.base import utcnow
 from tests.conftest import csrf_token, sent_mail
 from tests.factories import certificates_of
@@ -338,3 +340,34 @@ def test_support_sees_the_stripe_state_and_cancels_an_unpaid_order(
     assert localstripe.api(f"/v1/payment_intents/{intent_id}")["status"] == "canceled"
     trail = customer_browser.get(f"/support/orders/{order_id}").get_data(as_text=True)
     assert "cancelled an order" in trail and "Customer asked by phone" in trail
+
+
+def test_reconcile_processes_again_an_event_cut_short_by_a_crash(
+    app, place_order, pay, localstripe, webhook_inbox
+):
+    order_id = place_order()
+    pay(order_id)
+    intent_id = order(order_id).stripe_payment_intent_id
+    _, _, body = webhook_inbox.wait_for("payment_intent.succeeded", intent_id)
+    event = json.loads(body)
+    # Stored, then the server stopped before processing it.
+    db.session.add(
+        StripeEvent(
+            stripe_id=event["id"],
+            type=event["type"],
+            payload=event,
+            received_at=utcnow() - timedelta(minutes=10),
+        )
+    )
+    db.session.commit()
+
+    result = run_reconcile(app)
+
+    db.session.rollback()
+    # The order is settled once (by its PaymentIntent), and the event is closed, not left behind.
+    assert f"Event {event['id']} (payment_intent.succeeded): already fulfilled" in result.output
+    assert order(order_id).status == "paid"
+    assert len(certificates_of(order_id)) == 1
+    stored = db.session.scalar(select(StripeEvent).where(StripeEvent.stripe_id == event["id"]))
+    assert stored.processed_at is not None and stored.outcome == "already fulfilled"
+    assert "Event" not in run_reconcile(app).output
