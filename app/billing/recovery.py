@@ -88,6 +88,8 @@ def find_lost_payments(session, gateway, settings, now):
         for payment in found:
             if payment.status != "succeeded" or payment.id in known or not (payment.order_id or "").isdigit():
                 continue
+            if payment.amount_refunded >= payment.amount:
+                continue  # the money went back already: the order stays unpaid (and expires)
             order = session.get(Order, int(payment.order_id))
             if order is None or order.user_id != user.id or payment.customer_id != user.stripe_customer_id:
                 continue

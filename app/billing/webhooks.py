@@ -178,10 +178,10 @@ def _dispute_closed_already(session, dispute_id):
 
 def _charge_refunded(session, charge, settings, now):
     order = _order_for_payment(session, charge.get("payment_intent"))
-    if (order is None or order.status in UNPAID) and settings.gateway is not None:
+    if order is not None and order.status in UNPAID and settings.gateway is not None:
         # The refund arrived before the payment's own success: settle the payment first,
         # as Stripe has it now, so that the refund then takes its accounts back.
-        order = _fulfil_from_stripe(session, _id_of(charge.get("payment_intent")), settings, now) or order
+        order = _fulfil_from_stripe(session, order.stripe_payment_intent_id, settings, now) or order
     if order is None:
         return "ignored: no order for this charge"
     refunded = charge.get("amount_refunded") or 0
