@@ -41,7 +41,7 @@ CANCELLABLE = ("requires_payment_method", "requires_confirmation", "requires_act
 STUCK_AFTER = timedelta(minutes=2)
 """An attempt claimed this long ago whose request never came back is given up (Stripe times out at 30 s)."""
 
-STATUS_LABELS = {"processing": "payment in progress"}
+STATUS_LABELS = {"processing": "being paid"}
 PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,200}")
 
 UNAVAILABLE = (
