@@ -84,6 +84,8 @@ class Config:
     # Control-panel servers one license may be active on, and when a silent server counts as stale.
     MAX_INSTALLATIONS = _int("MAX_INSTALLATIONS", 1)
     CHECKIN_STALE_DAYS = _int("CHECKIN_STALE_DAYS", 7)
+    # An unpaid order is cancelled by `flask billing reconcile` this long after it was placed.
+    ORDER_EXPIRY_HOURS = _int("ORDER_EXPIRY_HOURS", 24)
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")

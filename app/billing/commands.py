@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.billing import recovery
 from app.billing.fulfilment import FulfilmentSettings, commit_exactly_once, settle_with_stripe
 from app.billing.gateway import GatewayError
 from app.billing.orders import orders_to_reconcile
@@ -32,13 +33,20 @@ FAILED_LOOKBACK = timedelta(days=7)
     help="Check pending orders whose payment started at least this many minutes ago.",
 )
 def reconcile(minutes):
-    """Check unsettled orders against Stripe: fulfil the paid ones, fail the failed ones."""
+    """Check unsettled orders against Stripe: fulfil the paid ones, fail the failed ones.
+
+    Also processes stored webhook events again whose processing was cut short,
+    settles payments whose id was never saved, and cancels unpaid orders older
+    than ORDER_EXPIRY_HOURS.
+    """
     now = datetime.now(UTC)
     try:
-        settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms())
+        settings = FulfilmentSettings(
+            keyring=current_keyring(), terms=current_terms(), gateway=current_gateway()
+        )
     except KeyRingError as error:
         raise click.ClickException(str(error)) from None
-    gateway = current_gateway()
+    gateway = settings.gateway
     candidates = orders_to_reconcile(
         db.session, started_before=now - timedelta(minutes=minutes), failed_since=now - FAILED_LOOKBACK
     )
@@ -55,6 +63,14 @@ def reconcile(minutes):
             db.session, partial(settle_with_stripe, db.session, order, payment, settings, now)
         )
         click.echo(f"Order {order_id} ({payment_intent_id}): {outcome}")
+    older_than = timedelta(minutes=minutes)
+    for line in [
+        *recovery.reprocess_events(db.session, settings, now, older_than),
+        *recovery.free_stuck_attempts(db.session, now),
+        *recovery.find_lost_payments(db.session, gateway, settings, now),
+        *recovery.expire_orders(db.session, gateway, now, current_app.config["ORDER_EXPIRY_HOURS"]),
+    ]:
+        click.echo(line)
     deliver_after_commit(current_app.config)
     checked = len(candidates) - unreachable
     click.echo(f"Checked {checked} of {len(candidates)} unsettled order(s) with Stripe.")

@@ -18,12 +18,13 @@ Plain functions taking a session; only ``commit_exactly_once`` commits.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app.billing.orders import PAYABLE, SETTLED, fail_order, move_order
+from app import audit
+from app.billing.orders import CANCELLED, SETTLED, UNPAID, fail_order, move_order
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import KeyRing
 from app.mail import queue_email
@@ -36,10 +37,12 @@ COMMIT_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class FulfilmentSettings:
-    """What signing a certificate for a payment needs: the key ring and the terms it is sold on."""
+    """What a payment's effects need: the key ring, the terms it was sold on, and Stripe."""
 
     keyring: KeyRing
     terms: Terms
+    # Refunds a payment that arrives for an order already paid or cancelled; None: only flagged.
+    gateway: object | None = None
 
 
 def commit_exactly_once(session, step, attempts=COMMIT_ATTEMPTS):
@@ -75,21 +78,27 @@ def fulfil_order(session, order, payment, settings, now):
     won = move_order(
         session,
         order,
-        PAYABLE,
+        UNPAID,
         status="paid",
         paid_at=now,
         stripe_payment_intent_id=payment.id,
         failure_message=None,
     )
     if not won:
-        return _already_settled(order, payment)
+        return _already_settled(order, payment, settings)
     if payment.card_brand and payment.card_last4:
         order.card_brand, order.card_last4 = payment.card_brand, payment.card_last4
     license, reason = _add_accounts(session, order, settings, now)
     if license.status == "revoked":
         _flag(order, "Paid for a revoked license: the accounts were added; refund or reinstate it.")
     certificate = issue_next_certificate(
-        session, license, settings.keyring, settings.terms, reason=reason, now=now, order_id=order.id
+        session,
+        license,
+        settings.keyring,
+        settings.terms,
+        reason=reason,
+        now=now,
+        order_id=order.id,
     )
     queue_email(
         order.user.email,
@@ -257,17 +266,56 @@ def _amount_mismatch(order, payment):
     )
 
 
-def _already_settled(order, payment):
-    if order.status not in SETTLED or order.stripe_payment_intent_id == payment.id:
+def _already_settled(order, payment, settings):
+    if order.stripe_payment_intent_id == payment.id and order.status in SETTLED:
         return "already fulfilled"
-    return _flag(
-        order,
-        f"Paid twice: payment {payment.id} succeeded after payment {order.stripe_payment_intent_id} "
-        "had paid this order. Refund one of them in Stripe.",
+    if order.status not in (*SETTLED, CANCELLED):
+        return "already fulfilled"
+    why = (
+        f"payment {payment.id} succeeded after the order was cancelled"
+        if order.status == CANCELLED
+        else f"payment {payment.id} succeeded after payment {order.stripe_payment_intent_id} paid the order"
     )
+    if payment.amount_refunded >= payment.amount:
+        return "ignored: the extra payment is refunded"
+    if settings.gateway is None:
+        return _flag(order, f"Paid twice: {why}. Refund one of them in Stripe.")
+    return refund_extra_payment(order, payment, settings.gateway, why)
+
+
+def refund_extra_payment(order, payment, gateway, why):
+    """Refund a payment the order does not need (paid twice, or paid after it was cancelled), once.
+
+    The idempotency key is the payment's own, so every path that meets the
+    extra payment (webhook, order page, reconcile) makes the same one refund.
+    Raises ``GatewayError`` when Stripe cannot refund now: the caller retries.
+    """
+    gateway.refund(
+        payment.id,
+        f"Extra payment for order {order.id} refunded automatically",
+        idempotency_key=f"refund-extra-{payment.id}",
+    )
+    audit.record(
+        None,
+        "order.extra_refund",
+        order=order,
+        reason=f"Extra payment refunded automatically: {why}.",
+        payment=payment.id,
+        amount_cents=payment.amount,
+    )
+    queue_email(
+        order.user.email,
+        f"Order {order.id}: an extra payment was refunded",
+        "extra_refund",
+        order=order,
+        payment=payment,
+    )
+    return _flag(order, f"Extra payment refunded automatically: {why}.")
 
 
 def _flag(order, reason):
+    """Flag the order for support; every flag is kept, one line each, with its time."""
     order.flagged = True
-    order.flag_reason = reason
+    line = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {reason}"
+    order.flag_reason = f"{order.flag_reason}\n{line}" if order.flag_reason else line
     return f"flagged: {reason}"

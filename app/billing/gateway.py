@@ -79,6 +79,10 @@ class PaymentInfo:
     card_brand: str | None = None
     card_last4: str | None = None
     decline_message: str | None = None
+    amount_refunded: int = 0
+    order_id: str | None = None
+    """The ``order_id`` in the PaymentIntent's metadata: every payment the portal makes carries it."""
+    customer_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,34 @@ class StripeGateway:
             )
         return self._payment_info(intent.to_dict())
 
+    def customer_payments(self, customer_id: str, limit: int = 100) -> list[PaymentInfo]:
+        """The customer's PaymentIntents that charged, newest first, found through their charges.
+
+        For payments whose id the portal never saved (a crash, a lost
+        webhook): each carries its order in ``order_id``. Charges are listed
+        because they can be filtered by customer everywhere (localstripe
+        cannot list PaymentIntents by customer).
+        """
+        with _stripe_errors():
+            charges = self._client.v1.charges.list(params={"customer": customer_id, "limit": limit})
+            intent_ids = []
+            for charge in charges.data:
+                intent_id = charge.to_dict().get("payment_intent")
+                intent_id = intent_id.get("id") if isinstance(intent_id, dict) else intent_id
+                if intent_id and intent_id not in intent_ids:
+                    intent_ids.append(intent_id)
+        return [self.retrieve_payment(intent_id) for intent_id in intent_ids]
+
+    def cancel_payment(self, payment_intent_id: str) -> PaymentInfo:
+        """Cancel a PaymentIntent that has not charged (e.g. waiting for 3-D Secure).
+
+        Stripe refuses to cancel one that succeeded or is processing
+        (``GatewayError``); the caller then retrieves it to see what it became.
+        """
+        with _stripe_errors():
+            intent = self._client.v1.payment_intents.cancel(payment_intent_id)
+        return self._payment_info(intent.to_dict())
+
     def refund(
         self,
         payment_intent_id: str,
@@ -224,7 +256,13 @@ class StripeGateway:
     def _payment_info(self, intent: dict) -> PaymentInfo:
         brand, last4 = self._card_of(intent)
         error = intent.get("last_payment_error") or {}
+        charge = intent.get("latest_charge")
         return PaymentInfo(
+            amount_refunded=(charge.get("amount_refunded") or 0) if isinstance(charge, dict) else 0,
+            order_id=(intent.get("metadata") or {}).get("order_id"),
+            customer_id=customer.get("id")
+            if isinstance(customer := intent.get("customer"), dict)
+            else customer,
             id=intent["id"],
             status=intent["status"],
             client_secret=intent.get("client_secret"),

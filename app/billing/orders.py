@@ -14,6 +14,15 @@ from app.models import Order
 PAYABLE = ("pending", "failed")
 """An order in these states can still be paid: a failed attempt can be followed by another card."""
 
+IN_PROGRESS = "processing"
+"""An attempt to pay has been claimed and Stripe is being asked: no second attempt may start."""
+
+UNPAID = (*PAYABLE, IN_PROGRESS)
+"""An order in these states has not been paid; a succeeded payment fulfils it."""
+
+CANCELLED = "cancelled"
+"""Cancelled by the customer, by support or on expiry: it can no longer be paid."""
+
 SETTLED = ("paid", "disputed", "refunded")
 """An order in these states has been paid once; it never goes back to PAYABLE."""
 
@@ -87,10 +96,24 @@ def place_order(session, user, license, quote, now):
 
 
 def start_payment_attempt(session, order, now):
-    """Mark a new attempt to pay: a failed order is pending again. False when it is no longer payable."""
+    """Claim a new attempt to pay: the order is in progress until Stripe answers.
+
+    A compare-and-set from a payable state, so of several requests for one
+    order (several cards, several tabs) exactly one gets True and may charge.
+    """
     return move_order(
-        session, order, PAYABLE, status="pending", failure_message=None, payment_attempted_at=now
+        session, order, PAYABLE, status=IN_PROGRESS, failure_message=None, payment_attempted_at=now
     )
+
+
+def end_payment_attempt(session, order, **values):
+    """Stripe has answered (or could not be asked): the order waits for its payment again."""
+    return move_order(session, order, (IN_PROGRESS,), status="pending", **values)
+
+
+def cancel_order(session, order, reason):
+    """An unpaid order is cancelled: it can no longer be paid. False when it was paid or is being paid."""
+    return move_order(session, order, PAYABLE, status=CANCELLED, failure_message=reason)
 
 
 def record_payment(order, payment):
@@ -105,7 +128,7 @@ def record_payment(order, payment):
 
 def fail_order(session, order, message):
     """A pending order whose payment failed becomes failed; any other state is left alone."""
-    return move_order(session, order, ("pending",), status="failed", failure_message=message)
+    return move_order(session, order, ("pending", IN_PROGRESS), status="failed", failure_message=message)
 
 
 def orders_of(session, user, *, statuses=None, since=None, limit=None):
@@ -138,7 +161,7 @@ def orders_to_reconcile(session, *, started_before, failed_since):
         .where(
             Order.stripe_payment_intent_id.is_not(None),
             or_(
-                and_(Order.status == "pending", started <= started_before),
+                and_(Order.status.in_(("pending", IN_PROGRESS)), started <= started_before),
                 and_(Order.status == "failed", Order.payment_attempted_at >= failed_since),
             ),
         )

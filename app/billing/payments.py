@@ -1,76 +1,318 @@
-"""Paying an order by card: the use cases behind the payment pages.
+"""Paying an order: the pay page, each attempt with a card, and asking Stripe when the webhook is late.
 
-Each returns a small result value; the views only map it to HTTP. The rules
-live here: which orders may still be paid, when an earlier attempt blocks a
-new card, the idempotency key that makes a repeated submission one charge,
-3-D Secure resumption, declines, and when the order page stops waiting for
-the webhook and asks Stripe itself.
+The use cases return small frozen values saying what happened; the views
+only turn those into pages and HTTP answers. Plain functions taking a
+session and the gateway; they commit where an attempt must be on record
+before Stripe is asked.
 """
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import object_session
 
 from app.billing.customers import new_setup_intent, stripe_customer
 from app.billing.fulfilment import commit_exactly_once, settle_with_stripe
 from app.billing.gateway import DECLINED, GatewayError
-from app.billing.orders import PAYABLE, fail_order, record_payment, start_payment_attempt
-from app.models import LicenseStatus, OrderStatus
+from app.billing.orders import (
+    IN_PROGRESS,
+    PAYABLE,
+    cancel_order,
+    end_payment_attempt,
+    fail_order,
+    record_payment,
+    start_payment_attempt,
+)
+from app.models import Order
 
 log = logging.getLogger(__name__)
 
-# Stripe's webhook usually arrives within a second or two; after this the order page asks Stripe itself.
 WEBHOOK_GRACE = timedelta(seconds=5)
+"""Stripe's webhook usually arrives within a second or two; after this the order page asks Stripe itself."""
+
 IN_FLIGHT = ("succeeded", "processing")
-"""PaymentIntent states of an attempt that paid or may still pay: another card would charge twice."""
-FAILED = (DECLINED, "requires_payment_method", "canceled")
+"""PaymentIntent states of an attempt that charged or may still charge: a new card would charge twice."""
+
+NOT_CHARGED = (DECLINED, "requires_payment_method", "canceled")
+CANCELLABLE = ("requires_payment_method", "requires_confirmation", "requires_action", "requires_capture")
+STUCK_AFTER = timedelta(minutes=2)
+"""An attempt claimed this long ago whose request never came back is given up (Stripe times out at 30 s)."""
+
+STATUS_LABELS = {"processing": "being paid"}
+PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,200}")
+
+UNAVAILABLE = (
+    "We could not reach the payment provider. Nothing was charged twice: please try again in a moment."
+)
+NO_CARD = "Enter your card details again."
+DECLINED_MESSAGE = "Your card was declined."
+
+LICENSE_CHANGED = (
+    "The license changed after this order was placed (another order for it was paid), "
+    "so this order cannot be paid. Place a new order with the current numbers."
+)
+_PAYMENT_BLOCKED = {
+    "revoked": "The license was revoked after this order was placed, so the order cannot be paid.",
+    "frozen": "Upgrades of this license are frozen while a payment dispute is open: pay this order later.",
+}
+_UPGRADE_BLOCKED = {
+    "revoked": "This license is revoked: it cannot be upgraded.",
+    "frozen": "Upgrades of this license are frozen while a payment dispute is open.",
+}
 
 
-class Paid(StrEnum):
-    """How a card submission ended, for the view to answer."""
+def license_block(license):
+    """Why no upgrade of `license` can be bought or paid now ("revoked", "frozen"), or None."""
+    if license is None:
+        return None
+    if license.status == "revoked":
+        return "revoked"
+    if license.upgrades_frozen:
+        return "frozen"
+    return None
 
-    REFUSED = "refused"  # the order may not be paid any more; `message` says why
-    SETTLED = "settled"  # already paid, failed meanwhile, or an attempt is still in flight
-    UNAVAILABLE = "unavailable"  # Stripe could not be reached: nothing was charged, try again
-    REJECTED = "rejected"  # Stripe refused the request; `message` is Stripe's
-    DECLINED = "declined"  # the card was declined; the order is failed and can be paid again
-    NEEDS_AUTHENTICATION = "requires_action"  # 3-D Secure in the browser with `client_secret`
-    SUBMITTED = "submitted"  # charged or processing: the webhook will confirm it
+
+def upgrade_refusal(license):
+    """Why a new upgrade of `license` cannot be ordered, in the customer's words, or None."""
+    block = license_block(license)
+    return _UPGRADE_BLOCKED[block] if block else None
 
 
-@dataclass(frozen=True)
-class PaymentResult:
-    outcome: Paid
-    message: str | None = None
-    client_secret: str | None = None
-    status: str | None = None
+def payment_refusal(order):
+    """Why an upgrade placed earlier cannot be paid now (its license changed meanwhile), or None."""
+    block = license_block(order.license)
+    if block:
+        return _PAYMENT_BLOCKED[block]
+    if order.license_id is not None and _license_paid_since(order):
+        return LICENSE_CHANGED
+    return None
+
+
+def _license_paid_since(order):
+    """Another order on the order's license was paid after it was placed (a trial converted, an upgrade)."""
+    return object_session(order).scalar(
+        select(
+            exists().where(
+                Order.license_id == order.license_id,
+                Order.id != order.id,
+                Order.paid_at >= order.created_at,
+            )
+        )
+    )
+
+
+def idempotency_key(order, payment_method):
+    """The same card on the same order gets Stripe's first answer again, never a second charge."""
+    return f"order-{order.id}-{payment_method}"
 
 
 @dataclass(frozen=True)
 class PayPage:
-    """What the payment page needs: a new SetupIntent, and a 3-D Secure step to resume if one is open."""
+    """What the pay page shows: ``go_to_order`` (nothing to pay here), ``refusal``, or the card form.
 
-    client_secret: str | None = None
-    resume_secret: str | None = None
+    ``client_secret`` sets up the next card; ``resume_secret`` finishes the
+    3-D Secure of the latest attempt; ``unavailable`` when Stripe is away.
+    """
+
     go_to_order: bool = False
     refusal: str | None = None
+    unavailable: bool = False
+    client_secret: str | None = None
+    resume_secret: str | None = None
 
 
-def upgrade_refusal(license):
-    """Why ``license`` cannot get more accounts now (revoked, or frozen by a dispute), or None."""
-    if license is None:
-        return None
-    if license.status == LicenseStatus.REVOKED:
-        return f"License {license.code} is revoked: it cannot be upgraded or paid for."
-    if license.upgrades_frozen:
-        return "Upgrades of this license are frozen while a payment dispute is open: pay this order later."
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one card submission.
+
+    ``kind`` is one of "invalid" (no usable card), "refused" (the license
+    changed), "not_payable" (paid meanwhile, or an earlier attempt is under
+    way), "unavailable" (Stripe could not be reached: retry), "rejected"
+    (Stripe refused the request), "declined", "requires_action" (3-D Secure,
+    ``client_secret`` to finish it) or "sent" (``status`` is Stripe's).
+    """
+
+    kind: str
+    message: str | None = None
+    status: str | None = None
+    client_secret: str | None = None
+
+
+def pay_page(session, gateway, order):
+    """Prepare the card form for `order`, or say why there is nothing to pay. Commits a new SetupIntent."""
+    if order.status not in PAYABLE:
+        return PayPage(go_to_order=True)
+    if refusal := payment_refusal(order):
+        return PayPage(refusal=refusal)
+    latest = latest_payment(gateway, order)
+    if latest is not None and latest.status in IN_FLIGHT:
+        return PayPage(go_to_order=True)
+    resume_secret = (
+        latest.client_secret if latest is not None and latest.status == "requires_action" else None
+    )
+    setup = _setup_intent(session, gateway, order)
+    if setup is None:
+        return PayPage(unavailable=True)
+    return PayPage(client_secret=setup.client_secret, resume_secret=resume_secret)
+
+
+def next_card(session, gateway, order):
+    """A fresh SetupIntent for the next card: its client secret, None when Stripe is away.
+
+    Raises nothing; the caller checks ``order.status in PAYABLE`` and
+    ``payment_refusal`` first.
+    """
+    setup = _setup_intent(session, gateway, order)
+    return setup.client_secret if setup else None
+
+
+def submit_payment(session, gateway, order, payment_method, now):
+    """Charge the card that Stripe.js set up: at most one charge per order, whatever the clicks.
+
+    The attempt is claimed first (a compare-and-set to "processing"), so of
+    several requests for one order only one reaches Stripe; an earlier
+    attempt still waiting for 3-D Secure is cancelled at Stripe before the
+    new card is charged.
+    """
+    if not isinstance(payment_method, str) or not PAYMENT_METHOD_ID.fullmatch(payment_method):
+        return Attempt("invalid", message=NO_CARD)
+    if refusal := payment_refusal(order):
+        return Attempt("refused", message=refusal)
+    previous_attempt = order.payment_attempted_at
+    if not start_payment_attempt(session, order, now):
+        return Attempt("not_payable")
+    # On record before Stripe is asked: no other request can start an attempt now.
+    session.commit()
+    try:
+        if not _clear_previous_attempt(gateway, order):
+            end_payment_attempt(session, order)
+            session.commit()
+            return Attempt("not_payable")
+        payment = gateway.create_payment(
+            order_id=order.id,
+            amount_cents=order.amount_cents,
+            currency=order.currency,
+            customer_id=stripe_customer(session, gateway, order.user),
+            payment_method_id=payment_method,
+            idempotency_key=idempotency_key(order, payment_method),
+        )
+    except GatewayError as error:
+        log.warning("payment of order %s not made: %s", order.id, error.message)
+        # Not "sent": the order page offers to pay again (the same card gets the same answer).
+        end_payment_attempt(session, order, payment_attempted_at=previous_attempt)
+        session.commit()
+        if error.retryable:
+            return Attempt("unavailable", message=UNAVAILABLE)
+        return Attempt("rejected", message=error.message)
+    return _record_answer(session, order, payment)
+
+
+def _clear_previous_attempt(gateway, order):
+    """Cancel the order's earlier PaymentIntent if it has not charged; False if it charged or may still."""
+    if not order.stripe_payment_intent_id:
+        return True
+    latest = gateway.retrieve_payment(order.stripe_payment_intent_id)
+    if latest.status in IN_FLIGHT:
+        return False
+    if latest.status in CANCELLABLE:
+        try:
+            gateway.cancel_payment(latest.id)
+        except GatewayError:
+            # It moved on meanwhile (e.g. the bank confirmed it): look again.
+            return gateway.retrieve_payment(latest.id).status not in IN_FLIGHT
+    return True
+
+
+def _record_answer(session, order, payment):
+    record_payment(order, payment)
+    if payment.status in NOT_CHARGED:
+        message = payment.decline_message or DECLINED_MESSAGE
+        fail_order(session, order, message)
+        session.commit()
+        return Attempt("declined", message=message)
+    # The webhook may have fulfilled the order already; then it stays paid.
+    end_payment_attempt(session, order)
+    session.commit()
+    if payment.status == "requires_action":
+        return Attempt("requires_action", client_secret=payment.client_secret)
+    return Attempt("sent", status=payment.status)
+
+
+def cancel(session, gateway, order, reason):
+    """The customer (or support) cancels an unpaid order; its open PaymentIntent is cancelled at Stripe.
+
+    Returns None when cancelled, otherwise why not in words. A payment that
+    still succeeds for a cancelled order is refunded automatically.
+    """
+    if order.status not in PAYABLE:
+        return f"This order is {status_label(order.status)}: it cannot be cancelled."
+    try:
+        if not _clear_previous_attempt(gateway, order):
+            return "A payment for this order is going through: it cannot be cancelled now."
+    except GatewayError as error:
+        log.warning("order %s not cancelled: %s", order.id, error.message)
+        return UNAVAILABLE
+    if not cancel_order(session, order, reason):
+        return f"This order is {status_label(order.status)}: it cannot be cancelled."
+    session.commit()
     return None
 
 
-def payment_refusal(order):
-    """Why an order placed earlier cannot be paid now (its license changed meanwhile), or None."""
-    return upgrade_refusal(order.license)
+def status_label(status):
+    """An order's state in the customer's words."""
+    return STATUS_LABELS.get(status, status)
+
+
+def waiting(order):
+    """The customer paid and the portal waits for Stripe to confirm it."""
+    if order.status == IN_PROGRESS:
+        return True
+    return (
+        order.status == "pending"
+        and bool(order.stripe_payment_intent_id)
+        and order.payment_attempted_at is not None
+    )
+
+
+@dataclass(frozen=True)
+class OrderState:
+    """What the order page says beyond the order's status.
+
+    ``waiting``: the page polls for Stripe's confirmation; ``needs_authentication``:
+    the bank's 3-D Secure check was not completed (offer **Finish paying**).
+    """
+
+    waiting: bool = False
+    needs_authentication: bool = False
+
+
+def order_state(session, gateway, order, settings, now):
+    """Bring an unpaid order in line with Stripe once the webhook had its time, and say what to show."""
+    attempted = order.payment_attempted_at
+    if order.status not in (IN_PROGRESS, "pending") or attempted is None:
+        return OrderState()
+    if now - attempted < WEBHOOK_GRACE:
+        return OrderState(waiting=waiting(order))
+    if order.status == IN_PROGRESS and not order.stripe_payment_intent_id:
+        if now - attempted >= STUCK_AFTER:
+            # The request that claimed the attempt never came back (a crash): free the order.
+            end_payment_attempt(session, order)
+            session.commit()
+        return OrderState(waiting=waiting(order))
+    payment = latest_payment(gateway, order)
+    if payment is None:
+        return OrderState(waiting=waiting(order))
+    try:
+        commit_exactly_once(session, lambda: settle_with_stripe(session, order, payment, settings, now))
+    except GatewayError as error:
+        session.rollback()
+        log.warning("order %s not settled: %s", order.id, error.message)
+    if order.status in ("pending", IN_PROGRESS) and payment.status == "requires_action":
+        return OrderState(needs_authentication=True)
+    return OrderState(waiting=waiting(order))
 
 
 def latest_payment(gateway, order):
@@ -84,94 +326,11 @@ def latest_payment(gateway, order):
         return None
 
 
-def open_payment_page(session, gateway, order):
-    """Prepare the card form of an unpaid order: a fresh SetupIntent, or why the form is not shown.
-
-    Raises GatewayError when Stripe cannot make the SetupIntent.
-    """
-    if order.status not in PAYABLE:
-        return PayPage(go_to_order=True)
-    if refusal := payment_refusal(order):
-        return PayPage(go_to_order=True, refusal=refusal)
-    latest = latest_payment(gateway, order)
-    if latest is not None and latest.status in IN_FLIGHT:
-        return PayPage(go_to_order=True)
-    resume_secret = (
-        latest.client_secret if latest is not None and latest.status == "requires_action" else None
-    )
-    setup = new_setup_intent(session, gateway, order)
-    return PayPage(client_secret=setup.client_secret, resume_secret=resume_secret)
-
-
-def renew_card_setup(session, gateway, order):
-    """A fresh SetupIntent for the next card, after a decline or a failed authentication.
-
-    Raises GatewayError when Stripe cannot make it.
-    """
-    if order.status not in PAYABLE or payment_refusal(order):
-        return PayPage(go_to_order=True)
-    return PayPage(client_secret=new_setup_intent(session, gateway, order).client_secret)
-
-
-def pay_with_card(session, gateway, order, payment_method, now):
-    """Charge the card that Stripe.js set up for ``order``: one PaymentIntent per order and card.
-
-    Commits twice: the attempt is on record before Stripe is asked (so the order page knows to
-    look for the payment), and Stripe's answer is recorded once it comes.
-    """
-    if refusal := payment_refusal(order):
-        return PaymentResult(Paid.REFUSED, message=refusal)
-    if order.status not in PAYABLE or _payment_in_flight(gateway, order):
-        return PaymentResult(Paid.SETTLED, status=order.status)
-    if not start_payment_attempt(session, order, now):
-        return PaymentResult(Paid.SETTLED, status=order.status)
-    session.commit()
+def _setup_intent(session, gateway, order):
     try:
-        payment = gateway.create_payment(
-            order_id=order.id,
-            amount_cents=order.amount_cents,
-            currency=order.currency,
-            customer_id=stripe_customer(session, gateway, order.user),
-            payment_method_id=payment_method,
-            # The same card on the same order gets Stripe's first answer again, never a second charge.
-            idempotency_key=f"order-{order.id}-{payment_method}",
-        )
+        setup = new_setup_intent(session, gateway, order)
     except GatewayError as error:
-        log.warning("payment of order %s not made: %s", order.id, error.message)
-        return PaymentResult(Paid.UNAVAILABLE if error.retryable else Paid.REJECTED, message=error.message)
-    record_payment(order, payment)
-    if payment.status in FAILED:
-        message = payment.decline_message or "Your card was declined."
-        fail_order(session, order, message)
-        session.commit()
-        return PaymentResult(Paid.DECLINED, message=message)
+        log.warning("no SetupIntent for order %s: %s", order.id, error.message)
+        return None
     session.commit()
-    if payment.status == "requires_action":
-        return PaymentResult(Paid.NEEDS_AUTHENTICATION, client_secret=payment.client_secret)
-    return PaymentResult(Paid.SUBMITTED, status=payment.status)
-
-
-def waiting_for_confirmation(order):
-    """A card was submitted and the order waits for Stripe's word."""
-    return order.status == OrderStatus.PENDING and order.payment_attempted_at is not None
-
-
-def catch_up_with_stripe(session, gateway, order, settings, now):
-    """Fulfil (or fail) a pending order from Stripe's own record when its webhook is late."""
-    attempted = order.payment_attempted_at
-    if order.status != OrderStatus.PENDING or not order.stripe_payment_intent_id or attempted is None:
-        return None
-    if now - attempted < WEBHOOK_GRACE:
-        return None
-    payment = latest_payment(gateway, order)
-    if payment is None:
-        return None
-    return commit_exactly_once(session, lambda: settle_with_stripe(session, order, payment, settings, now))
-
-
-def _payment_in_flight(gateway, order):
-    """An earlier attempt that succeeded or is still processing: a new card would charge twice."""
-    if order.status != OrderStatus.PENDING:
-        return False
-    latest = latest_payment(gateway, order)
-    return latest is not None and latest.status in IN_FLIGHT
+    return setup

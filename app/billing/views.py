@@ -1,7 +1,5 @@
 """Ordering accounts, paying for them by card, and the order pages (README: Payments)."""
 
-import logging
-import re
 from datetime import UTC, datetime
 
 from flask import (
@@ -16,36 +14,18 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from app.billing import webhooks
+from app.billing import payments, webhooks
 from app.billing.forms import OrderForm
 from app.billing.fulfilment import FulfilmentSettings, order_certificate
-from app.billing.gateway import GatewayError
 from app.billing.orders import PAYABLE, accounts_after, orders_of, place_order
-from app.billing.payments import (
-    Paid,
-    catch_up_with_stripe,
-    open_payment_page,
-    pay_with_card,
-    payment_refusal,
-    renew_card_setup,
-    upgrade_refusal,
-    waiting_for_confirmation,
-)
 from app.billing.pricing import PricingError, parse_accounts, quote
 from app.extensions import db, limiter
 from app.security import confirmed_required, signed_in_user
 from app.web.lookups import own_license, own_order
 from app.web.services import current_gateway, current_keyring, current_terms
 
-log = logging.getLogger(__name__)
-
 bp = Blueprint("billing", __name__)
 bp.register_blueprint(webhooks.bp)
-
-PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,200}")
-UNAVAILABLE = (
-    "We could not reach the payment provider. Nothing was charged twice: please try again in a moment."
-)
 
 
 def _quote(accounts):
@@ -54,6 +34,10 @@ def _quote(accounts):
 
 def _order_form():
     return OrderForm(terms=current_terms())
+
+
+def _fulfilment_settings():
+    return FulfilmentSettings(keyring=current_keyring(), terms=current_terms(), gateway=current_gateway())
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -68,7 +52,7 @@ def new_order():
 @confirmed_required
 def upgrade(code):
     license = own_license(code)
-    if refusal := upgrade_refusal(license):
+    if refusal := payments.upgrade_refusal(license):
         flash(refusal, "warning")
         return redirect(url_for("portal.license_page", code=license.code))
     return _order_step(license)
@@ -125,13 +109,15 @@ def order_history():
 @login_required
 def order_page(order_id):
     order = own_order(order_id)
-    _catch_up(order)
+    state = _order_state(order)
     return render_template(
         "billing/order.html",
         order=order,
         certificate=order_certificate(db.session, order),
-        waiting=waiting_for_confirmation(order),
-        refusal=payment_refusal(order) if order.status in PAYABLE else None,
+        waiting=state.waiting,
+        needs_authentication=state.needs_authentication,
+        refusal=payments.payment_refusal(order) if order.status in PAYABLE else None,
+        status_label=payments.status_label(order.status),
     )
 
 
@@ -140,24 +126,33 @@ def order_page(order_id):
 def order_status(order_id):
     """Polled by the order page while it waits for the payment to be confirmed."""
     order = own_order(order_id)
-    _catch_up(order)
-    return jsonify(status=order.status, waiting=waiting_for_confirmation(order))
+    state = _order_state(order)
+    return jsonify(status=order.status, waiting=state.waiting)
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@login_required
+def cancel_order(order_id):
+    order = own_order(order_id)
+    refusal = payments.cancel(db.session, current_gateway(), order, "Cancelled by the customer.")
+    if refusal:
+        flash(refusal, "warning")
+    else:
+        flash(f"Order #{order.id} is cancelled. Nothing was charged.", "success")
+    return redirect(url_for("billing.order_page", order_id=order.id))
 
 
 @bp.get("/orders/<int:order_id>/pay")
 @login_required
 def pay(order_id):
     order = own_order(order_id)
-    try:
-        page = open_payment_page(db.session, current_gateway(), order)
-    except GatewayError as error:
-        log.warning("no SetupIntent for order %s: %s", order.id, error.message)
-        return render_template("billing/pay.html", order=order, unavailable=True), 503
-    if page.go_to_order:
-        if page.refusal:
-            flash(page.refusal, "warning")
+    page = payments.pay_page(db.session, current_gateway(), order)
+    if page.refusal:
+        flash(page.refusal, "warning")
+    if page.go_to_order or page.refusal:
         return redirect(url_for("billing.order_page", order_id=order.id))
-    db.session.commit()
+    if page.unavailable:
+        return render_template("billing/pay.html", order=order, unavailable=True), 503
     return render_template(
         "billing/pay.html", order=order, client_secret=page.client_secret, resume_secret=page.resume_secret
     )
@@ -168,45 +163,42 @@ def pay(order_id):
 def renew_setup(order_id):
     """A fresh SetupIntent for the next card, after a decline or a failed authentication."""
     order = own_order(order_id)
-    try:
-        page = renew_card_setup(db.session, current_gateway(), order)
-    except GatewayError as error:
-        log.warning("no SetupIntent for order %s: %s", order.id, error.message)
-        return jsonify(error=UNAVAILABLE, retry=True), 502
-    if page.go_to_order:
+    if order.status not in PAYABLE or payments.payment_refusal(order):
         return jsonify(status=order.status, redirect=url_for("billing.order_page", order_id=order.id)), 409
-    db.session.commit()
-    return jsonify(client_secret=page.client_secret)
+    client_secret = payments.next_card(db.session, current_gateway(), order)
+    if client_secret is None:
+        return jsonify(error=payments.UNAVAILABLE, retry=True), 502
+    return jsonify(client_secret=client_secret)
 
 
 @bp.post("/orders/<int:order_id>/pay")
 @login_required
 @limiter.limit("20 per hour", key_func=signed_in_user)
 def submit_payment(order_id):
-    """Charge the card that Stripe.js set up: one PaymentIntent per order and card, whatever the clicks."""
+    """Charge the card that Stripe.js set up; the answer tells the page what to do next."""
     order = own_order(order_id)
+    order_url = url_for("billing.order_page", order_id=order.id)
     body = request.get_json(silent=True)
     payment_method = body.get("payment_method") if isinstance(body, dict) else None
-    if not isinstance(payment_method, str) or not PAYMENT_METHOD_ID.fullmatch(payment_method):
-        return jsonify(error="Enter your card details again."), 400
-    result = pay_with_card(db.session, current_gateway(), order, payment_method, datetime.now(UTC))
-    order_url = url_for("billing.order_page", order_id=order.id)
-    match result.outcome:
-        case Paid.REFUSED:
-            return jsonify(error=result.message), 409
-        case Paid.SETTLED:
-            return jsonify(status=result.status, redirect=order_url), 409
-        case Paid.UNAVAILABLE:
-            return jsonify(error=UNAVAILABLE, retry=True), 502
-        case Paid.REJECTED:
-            return jsonify(error=result.message), 400
-        case Paid.DECLINED:
-            return jsonify(status="declined", error=result.message), 402
-        case Paid.NEEDS_AUTHENTICATION:
-            return jsonify(status="requires_action", client_secret=result.client_secret)
-    return jsonify(status=result.status, redirect=order_url)
+    attempt = payments.submit_payment(db.session, current_gateway(), order, payment_method, datetime.now(UTC))
+    match attempt.kind:
+        case "invalid" | "rejected":
+            return jsonify(error=attempt.message), 400
+        case "refused":
+            return jsonify(error=attempt.message), 409
+        case "not_payable":
+            return jsonify(status=order.status, redirect=order_url), 409
+        case "unavailable":
+            return jsonify(error=attempt.message, retry=True), 502
+        case "declined":
+            return jsonify(status="declined", error=attempt.message), 402
+        case "requires_action":
+            return jsonify(status="requires_action", client_secret=attempt.client_secret)
+        case _:
+            return jsonify(status=attempt.status, redirect=order_url)
 
 
-def _catch_up(order):
-    settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms())
-    catch_up_with_stripe(db.session, current_gateway(), order, settings, datetime.now(UTC))
+def _order_state(order):
+    return payments.order_state(
+        db.session, current_gateway(), order, _fulfilment_settings(), datetime.now(UTC)
+    )

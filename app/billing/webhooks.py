@@ -27,7 +27,7 @@ from app.billing.fulfilment import (
     record_partial_refund,
 )
 from app.billing.gateway import GatewayError, InvalidWebhook, PaymentInfo
-from app.billing.orders import fail_order
+from app.billing.orders import UNPAID, fail_order
 from app.extensions import csrf, db
 from app.mail import queue_email
 from app.models import Order, StripeEvent
@@ -60,7 +60,7 @@ def stripe_webhook():
     except GatewayError as error:
         log.error("Stripe webhook not verified: %s", error.message)
         return jsonify(error="The portal cannot verify webhooks at the moment."), 500
-    settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms())
+    settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms(), gateway=current_gateway())
     delivery = receive_event(db.session, event, settings, datetime.now(UTC))
     return jsonify(outcome=delivery.outcome), delivery.status_code
 
@@ -103,7 +103,12 @@ def handle_event(session, event, settings, now):
             return _charge_refunded(session, obj, settings, now)
         case "charge.dispute.created":
             order = _order_for_payment(session, obj.get("payment_intent"))
-            return open_dispute(session, order) if order else "ignored: no order for this dispute"
+            if order is None:
+                return "ignored: no order for this dispute"
+            if _dispute_closed_already(session, obj.get("id")):
+                # Stripe delivers in any order: the closing came first and stands.
+                return "ignored: the dispute is closed already"
+            return open_dispute(session, order)
         case "charge.dispute.closed":
             order = _order_for_payment(session, obj.get("payment_intent"))
             if order is None:
@@ -162,8 +167,21 @@ def _earlier_attempt(order, intent):
     return isinstance(created, int) and started is not None and created + 1 <= started.timestamp()
 
 
+def _dispute_closed_already(session, dispute_id):
+    if not dispute_id:
+        return False
+    closed = session.scalars(select(StripeEvent.payload).where(StripeEvent.type == "charge.dispute.closed"))
+    return any(
+        ((payload.get("data") or {}).get("object") or {}).get("id") == dispute_id for payload in closed
+    )
+
+
 def _charge_refunded(session, charge, settings, now):
     order = _order_for_payment(session, charge.get("payment_intent"))
+    if order is not None and order.status in UNPAID and settings.gateway is not None:
+        # The refund arrived before the payment's own success: settle the payment first,
+        # as Stripe has it now, so that the refund then takes its accounts back.
+        order = _fulfil_from_stripe(session, order.stripe_payment_intent_id, settings, now) or order
     if order is None:
         return "ignored: no order for this charge"
     refunded = charge.get("amount_refunded") or 0
@@ -171,6 +189,22 @@ def _charge_refunded(session, charge, settings, now):
         return record_partial_refund(order, refunded)
     certificate = apply_full_refund(session, order, settings, now, _refund_reason(charge))
     return "order refunded" if certificate else f"ignored: the order is {order.status}"
+
+
+def _fulfil_from_stripe(session, payment_intent_id, settings, now):
+    """Fulfil the order a PaymentIntent paid, from Stripe's record of it; the order, or None."""
+    if not payment_intent_id:
+        return None
+    payment = settings.gateway.retrieve_payment(payment_intent_id)
+    if not (payment.order_id or "").isdigit():
+        return None
+    order = session.get(Order, int(payment.order_id))
+    # Another installation sharing the Stripe account numbers its orders too.
+    if order is None or order.user.stripe_customer_id != payment.customer_id:
+        return None
+    if payment.status == "succeeded":
+        fulfil_order(session, order, payment, settings, now)
+    return order if order.stripe_payment_intent_id == payment.id else None
 
 
 def _refund_reason(charge):

@@ -12,8 +12,10 @@ from app.models.base import UTCDateTime, utcnow
 
 class OrderStatus(StrEnum):
     PENDING = "pending"
+    PROCESSING = "processing"  # a card submission holds the order while Stripe is asked
     PAID = "paid"
     FAILED = "failed"
+    CANCELLED = "cancelled"
     REFUNDED = "refunded"
     DISPUTED = "disputed"
 

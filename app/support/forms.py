@@ -75,6 +75,11 @@ class RefundForm(FlaskForm):
     submit = SubmitField("Refund in full")
 
 
+class CancelOrderForm(FlaskForm):
+    reason = _reason("Reason", "Give a reason for cancelling: the customer sees it on the order.", 500)
+    submit = SubmitField("Cancel order")
+
+
 class InviteStaffForm(FlaskForm):
     email = _customer_email("Email")
     role = SelectField("Role", choices=list(STAFF_ROLES), default="support")

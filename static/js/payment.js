@@ -79,11 +79,33 @@
     return true;
   }
 
+  // People type card numbers as printed ("4242 4242 4242 4242", or with dashes). Stripe's own
+  // card field accepts that; a plain input field (a stand-in for it) gets the digits only.
+  function tidyCardNumber() {
+    var fields = document.querySelectorAll("#card-element input");
+    fields.forEach(function (field) {
+      if (/^[\d\s-]+$/.test(field.value) && /\d{4}[\s-]+\d/.test(field.value)) {
+        field.value = field.value.replace(/[\s-]+/g, "");
+        field.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    });
+  }
+
+  // Stripe's short answers to a malformed card ("Bad request") become a sentence.
+  function cardMessage(error) {
+    var message = (error && error.message) || "";
+    if (!message || /^bad request$/i.test(message.trim())) {
+      return "The card details are not complete or not valid: check the card number, expiry date and security code, then try again.";
+    }
+    return message;
+  }
+
   async function pay() {
     if (!paymentMethod) {
+      tidyCardNumber();
       var setup = await stripe.confirmCardSetup(clientSecret, { payment_method: { card: card } });
       if (setup.error) {
-        showError(setup.error.message);
+        showError(cardMessage(setup.error));
         return startOver();
       }
       paymentMethod = setup.setupIntent.payment_method;

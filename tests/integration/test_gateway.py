@@ -55,7 +55,7 @@ def test_setup_intent_gives_the_browser_a_client_secret(gateway, customer_id):
     assert setup.client_secret.startswith(f"{setup.id}_secret_")
 
 
-def test_card_payment_succeeds_with_card_details(pay):
+def test_card_payment_succeeds_with_card_details(pay, customer_id):
     payment = pay(VISA)
 
     assert payment.id.startswith("pi_")
@@ -68,6 +68,9 @@ def test_card_payment_succeeds_with_card_details(pay):
         card_brand="visa",
         card_last4="4242",
         decline_message=None,
+        amount_refunded=0,
+        order_id="42",
+        customer_id=customer_id,
     )
 
 
@@ -273,3 +276,31 @@ def test_payment_failed_webhook_arrives_after_a_decline(
 
 def _payment_method_of(localstripe, payment):
     return localstripe.api(f"/v1/payment_intents/{payment.id}")["payment_method"]
+
+
+def test_cancel_a_payment_waiting_for_3d_secure(pay, gateway, localstripe):
+    payment = pay(NEEDS_3D_SECURE)
+
+    cancelled = gateway.cancel_payment(payment.id)
+
+    assert cancelled.status == "canceled"
+    assert localstripe.api(f"/v1/payment_intents/{payment.id}")["status"] == "canceled"
+
+
+def test_a_succeeded_payment_cannot_be_cancelled(pay, gateway):
+    payment = pay(VISA)
+
+    with pytest.raises(GatewayError):
+        gateway.cancel_payment(payment.id)
+    assert gateway.retrieve_payment(payment.id).status == "succeeded"
+
+
+def test_customer_payments_finds_each_charged_payment_with_its_order(pay, gateway, customer_id):
+    first, second = pay(VISA, order_id=7), pay(VISA, order_id=8)
+
+    found = gateway.customer_payments(customer_id)
+
+    assert {(p.id, p.order_id, p.status) for p in found} == {
+        (first.id, "7", "succeeded"),
+        (second.id, "8", "succeeded"),
+    }

@@ -19,6 +19,8 @@ ACTIONS = {
     "license.revoke": "revoked a license",
     "license.reinstate": "reinstated a license",
     "order.refund": "refunded an order",
+    "order.cancel": "cancelled an order",
+    "order.extra_refund": "refunded an extra payment automatically",
     "staff.invite": "invited a staff member",
     "staff.role": "changed a role",
     "staff.disable": "disabled an account",

@@ -5,11 +5,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import audit
+from app.billing import payments
 from app.billing.fulfilment import FulfilmentSettings
+from app.billing.gateway import GatewayError
+from app.exceptions import PortalError
 from app.extensions import db
 from app.models import AuditEntry, Order
 from app.models.order import ORDER_STATUSES
-from app.support.forms import RefundForm
+from app.support.forms import CancelOrderForm, RefundForm
 from app.support.refunds import refund_order
 from app.support.views import bp, console_action, now, signing
 from app.support.views.customers import audit_trail
@@ -45,13 +49,18 @@ def orders():
     )
 
 
-def render_order(order, *, refund_form=None, refund_error=None, status=200):
+def render_order(
+    order, *, refund_form=None, refund_error=None, cancel_form=None, cancel_error=None, status=200
+):
     return render_template(
         "support/order.html",
         order=order,
         now=now(),
         refund_form=refund_form or RefundForm(),
         refund_error=refund_error,
+        cancel_form=cancel_form or CancelOrderForm(),
+        cancel_error=cancel_error,
+        stripe_payment=_stripe_payment(order),
         trail=audit_trail(AuditEntry.order_id == order.id),
     ), status
 
@@ -91,3 +100,41 @@ def refund(order_id):
         back=redirect(url_for("support.order", order_id=order.id)),
         refused=refused,
     )
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+def cancel_order(order_id):
+    """Cancel an unpaid order (its waiting PaymentIntent too), with a reason, audited."""
+    order = get_order(order_id)
+    form = CancelOrderForm()
+    if not form.validate_on_submit():
+        return render_order(order, cancel_form=form, status=400)
+
+    def act():
+        audit.record(
+            current_user, "order.cancel", order=order, license=order.license, reason=form.reason.data
+        )
+        if refusal := payments.cancel(db.session, current_gateway(), order, form.reason.data):
+            raise PortalError(refusal)
+
+    def refused(error):
+        return render_order(
+            get_order(order_id), cancel_form=form, cancel_error=f"Not cancelled: {error.message}", status=409
+        )
+
+    return console_action(
+        act,
+        lambda _: f"Order #{order.id} cancelled.",
+        back=redirect(url_for("support.order", order_id=order.id)),
+        refused=refused,
+    )
+
+
+def _stripe_payment(order):
+    """The latest PaymentIntent as Stripe has it now (id, status, amount, card), or why it is not known."""
+    if not order.stripe_payment_intent_id:
+        return None
+    try:
+        return current_gateway().retrieve_payment(order.stripe_payment_intent_id)
+    except GatewayError as error:
+        return error.message
