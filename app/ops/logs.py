@@ -55,6 +55,7 @@ def configure_logging(log_format):
     handler.portal_handler = True
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    log.disabled = False  # `flask db upgrade` (alembic's fileConfig) disables loggers it does not name
 
 
 def _start():
@@ -88,5 +89,6 @@ def _finish(response):
 
 
 def init_app(app):
-    app.before_request(_start)
+    # First of all, so a request refused early (CSRF, rate limit) is timed and logged with its id too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_finish)
