@@ -62,9 +62,9 @@ def create_user(email, role, company, password_stdin):
 
 @outbox.command("send")
 def send_outbox():
-    """Send every queued message now, here (the worker does it on its own; this is for operators)."""
+    """Send every queued message now, not waiting for its retry time (the worker sends on its own)."""
     policy = DeliveryPolicy.from_config(current_app.config)
-    report = send_messages(db.session, transport_for(current_app.config), policy)
+    report = send_messages(db.session, transport_for(current_app.config), policy, ignore_backoff=True)
     click.echo(
         f"Sent {report.sent} message(s); {len(report.retrying)} will be retried; "
         f"{report.failed} failed for good."

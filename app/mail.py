@@ -128,17 +128,20 @@ class DeliveryReport:
     retrying: list = field(default_factory=list)  # (message id, seconds until its next attempt)
 
 
-def due_messages(session, now, ids=None):
+def due_messages(session, now, ids=None, ignore_backoff=False):
     """Ids of queued messages nobody holds and whose backoff has passed."""
     query = (
         select(OutboxMessage.id)
         .where(
             OutboxMessage.status == "queued",
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
         )
         .order_by(OutboxMessage.id)
     )
+    if not ignore_backoff:
+        query = query.where(
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        )
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
     return list(session.scalars(query))
@@ -181,10 +184,10 @@ def _record(session, message_id, now, policy, exc):
     return delay.total_seconds()
 
 
-def send_messages(session, transport, policy=DeliveryPolicy(), ids=None, clock=utcnow):
+def send_messages(session, transport, policy=DeliveryPolicy(), ids=None, clock=utcnow, ignore_backoff=False):
     """Send each due message this worker can claim. One bad message never stops the others."""
     report = DeliveryReport()
-    for message_id in due_messages(session, clock(), ids):
+    for message_id in due_messages(session, clock(), ids, ignore_backoff):
         if not claim(session, message_id, clock(), policy.lease):
             continue
         message = session.get(OutboxMessage, message_id)
