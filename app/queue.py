@@ -8,7 +8,7 @@ recorded per license).
 """
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 from huey import RedisHuey, SqliteHuey, crontab
@@ -102,7 +102,3 @@ def worker(app, workers=2, periodic=True):
     return queue_of(app).create_consumer(
         workers=workers, worker_type="thread", periodic=periodic, max_delay=1.0, check_worker_health=True
     )
-
-
-def now():
-    return datetime.now(UTC)
