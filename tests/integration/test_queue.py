@@ -60,7 +60,8 @@ def test_webhook_answers_at_once_with_a_2_second_smtp_server_and_the_receipt_fol
         elapsed = time.perf_counter() - started
 
         assert response.status_code == 200 and response.json["outcome"] == "fulfilled"
-        assert elapsed < 0.8, f"the webhook took {elapsed:.2f} s"
+        # Well under the 2 s one message takes (30 ms typical); the bound leaves room for a busy CI machine.
+        assert elapsed < 1.5, f"the webhook took {elapsed:.2f} s"
         assert inbox.messages == []
         wait_for(lambda: inbox.messages)
     [receipt] = inbox.messages
