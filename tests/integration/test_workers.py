@@ -86,7 +86,7 @@ def test_two_workers_deliver_200_messages_once_each(app, tmp_path):
         workers = [start_worker(app, controller.port, tmp_path / f"w{i}") for i in range(2)]
         try:
             queue_messages(MESSAGES)
-            wait_for(lambda: statuses().get("sent") == MESSAGES, timeout=60)
+            wait_for(lambda: statuses().get("sent") == MESSAGES, timeout=150)
         finally:
             for worker in workers:
                 stop(worker)
@@ -100,11 +100,11 @@ def test_a_worker_killed_mid_batch_loses_nothing(app, tmp_path):
         survivor = start_worker(app, controller.port, tmp_path / "survivor")
         try:
             queue_messages(MESSAGES)
-            wait_for(lambda: len(inbox.messages) >= 40, timeout=60)
+            wait_for(lambda: len(inbox.messages) >= 40, timeout=150)
             doomed.kill()  # no goodbye: its claimed messages and its tasks are simply gone
             doomed.wait()
             # Each minute the scheduler starts the sweep, which takes over messages whose lease ran out.
-            wait_for(lambda: _sweep(app) and statuses() == {"sent": MESSAGES}, timeout=60, interval=1)
+            wait_for(lambda: _sweep(app) and statuses() == {"sent": MESSAGES}, timeout=150, interval=1)
         finally:
             stop(doomed)
             stop(survivor)
