@@ -81,7 +81,7 @@ def running_worker(app, workers=2):
             signal.signal(sig, handler)
 
 
-def wait_for(condition, timeout=15.0, interval=0.05):
+def wait_for(condition, timeout=60.0, interval=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = condition()
