@@ -69,6 +69,20 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "License Portal <licenses@localhost>")
     SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@localhost")
 
+    # The task queue: Redis when QUEUE_URL=redis://host:6379/0, else a SQLite file (QUEUE_PATH).
+    QUEUE_URL = os.environ.get("QUEUE_URL") or None
+    QUEUE_PATH = os.environ.get("QUEUE_PATH") or None  # instance/queue.db when unset
+    OUTBOX_LEASE_SECONDS = _int("OUTBOX_LEASE_SECONDS", 300)
+    OUTBOX_RETRY_BASE_SECONDS = _int("OUTBOX_RETRY_BASE_SECONDS", 30)
+    OUTBOX_RETRY_MAX_SECONDS = _int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+    OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 20)
+
+    # /metrics answers a bearer METRICS_TOKEN, or clients whose address is in METRICS_ALLOW.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    METRICS_ALLOW = tuple(a.strip() for a in os.environ.get("METRICS_ALLOW", "").split(",") if a.strip())
+    # "json" (one JSON object per line) or "text"; json in production by default.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+
     LICENSE_KEYS_PATH = os.environ.get("LICENSE_KEYS_PATH", str(INSTANCE_DIR / "license-keys.json"))
     TRIAL_DAYS = _int("TRIAL_DAYS", 30)
     TRIAL_ACCOUNTS = _int("TRIAL_ACCOUNTS", 25)
@@ -129,6 +143,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url("sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
+    QUEUE_URL = None
     SUPPORT_EMAIL = "support@example.com"
     PORTAL_URL = "http://portal.test"
     STRIPE_SECRET_KEY = "sk_test_portal"
@@ -146,6 +161,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     REQUIRED = (
         "SECRET_KEY",
         "STRIPE_SECRET_KEY",

@@ -1,15 +1,16 @@
 """The License Portal."""
 
-import logging
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import errors, mail, security
+from app import errors, mail, ops, queue, security
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.models.base import render_migration_item
 from app.models.user import configure_password_hashing
+from app.ops import logs
 from config import load_config
 
 
@@ -34,7 +35,9 @@ def configure(app, config, overrides):
         memory_cost=app.config["ARGON2_MEMORY_COST"],
         parallelism=app.config["ARGON2_PARALLELISM"],
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not app.config.get("QUEUE_PATH"):
+        app.config["QUEUE_PATH"] = str(Path(app.config["INSTANCE_DIR"]) / "queue.db")
+    logs.configure_logging(app.config["LOG_FORMAT"])
 
 
 def register_extensions(app):
@@ -49,6 +52,8 @@ def register_extensions(app):
     login_manager.session_protection = "basic"
     mail.init_app(app)
     security.init_app(app)
+    queue.build_queue(app)
+    ops.init_app(app)
 
 
 def register_services(app):

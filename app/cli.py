@@ -7,10 +7,11 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from app import queue
 from app.extensions import db
 from app.licensing import extractor
 from app.licensing.keys import KeyRingError, generate_keyring, load_keyring, rotate_keyring
-from app.mail import send_messages, transport_for
+from app.mail import DeliveryPolicy, send_messages, transport_for
 from app.models import OutboxMessage, User
 from app.models.base import utcnow
 from app.models.user import ROLES, normalize_email
@@ -46,23 +47,29 @@ def create_user(email, role, company, password_stdin):
 
 @outbox.command("send")
 def send_outbox():
-    """Send every queued message (failed ones are retried)."""
-    sent, failed = send_messages(db.session, transport_for(current_app.config))
-    click.echo(f"Sent {sent} message(s); {failed} failed and stay queued.")
-    if failed:
+    """Send every queued message now, not waiting for its retry time (the worker sends on its own)."""
+    policy = DeliveryPolicy.from_config(current_app.config)
+    report = send_messages(db.session, transport_for(current_app.config), policy, ignore_backoff=True)
+    click.echo(
+        f"Sent {report.sent} message(s); {len(report.retrying)} will be retried; "
+        f"{report.failed} failed for good."
+    )
+    if report.failed or report.retrying:
         sys.exit(1)
 
 
 @outbox.command("status")
 def outbox_status():
-    """Count messages by status, with the last error of those still queued."""
+    """Count messages by status, with the error of each failed message and each one being retried."""
     rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
     for status, count in rows:
         click.echo(f"{status}: {count}")
     for message in db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.last_error.is_not(None), OutboxMessage.status == "queued")
+        select(OutboxMessage)
+        .where(OutboxMessage.last_error.is_not(None), OutboxMessage.status.in_(("queued", "failed")))
+        .order_by(OutboxMessage.id)
     ):
-        click.echo(f"  #{message.id} to {message.recipient}: {message.last_error}")
+        click.echo(f"  #{message.id} {message.status} to {message.recipient}: {message.last_error}")
 
 
 keys = AppGroup("keys", help="The Ed25519 keys that sign License Certificates.")
@@ -110,6 +117,17 @@ def extract(ctx):
     sys.exit(extractor.main(ctx.args))
 
 
+@click.command("worker")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Worker threads.")
+@click.option("--no-periodic", is_flag=True, help="Run queued tasks only; another host schedules the jobs.")
+def worker(workers, no_periodic):
+    """Run the task queue's worker: send email and run the periodic jobs. Stop it with Ctrl-C."""
+    app = current_app._get_current_object()
+    where = app.config.get("QUEUE_URL") or app.config["QUEUE_PATH"]
+    click.echo(f"Worker on {where} with {workers} thread(s).")
+    queue.worker(app, workers=workers, periodic=not no_periodic).run()
+
+
 DEMO_USERS = (
     ("customer@example.com", "customer", "Demo Hosting Ltd", "demo-customer-pass"),
     ("support@example.com", "support", None, "demo-support-pass"),
@@ -135,5 +153,6 @@ def init_app(app):
     app.cli.add_command(users)
     app.cli.add_command(outbox)
     app.cli.add_command(demo)
+    app.cli.add_command(worker)
     app.cli.add_command(keys)
     app.cli.add_command(license_group)

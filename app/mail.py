@@ -1,12 +1,19 @@
-"""The outbox: messages are queued in the current transaction and sent after commit."""
+"""The outbox: messages are queued in the current transaction; a worker sends them after commit.
+
+The outbox row is the source of truth. The task queue only says "look at these ids"; a lost task
+is made good by the sweep every minute, and a message is claimed before it is sent so that two
+workers never send it twice.
+"""
 
 import logging
 import smtplib
+from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from flask import render_template
-from sqlalchemy import event, select
+from flask import current_app, has_app_context, render_template
+from sqlalchemy import event, or_, select, update
 
 from app.extensions import db
 from app.models import OutboxMessage
@@ -50,18 +57,24 @@ class SMTPTransport:
 
     def send(self, message):
         cfg = self.config
+        try:
+            email = _build(message, cfg)
+        except Exception as exc:  # e.g. a CR/LF in a header: it will never build
+            raise PermanentFailure(f"cannot be built: {exc}") from exc
         with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=15) as smtp:
             if cfg["MAIL_USE_TLS"]:
                 smtp.starttls()
             if cfg["MAIL_USERNAME"]:
                 smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
-            smtp.send_message(_build(message, cfg))
+            smtp.send_message(email)
 
 
 class ConsoleTransport:
     """Development without MAIL_SERVER: print the message where the operator can read it."""
 
     def send(self, message):
+        if "\r" in message.subject or "\n" in message.subject:
+            raise PermanentFailure("cannot be built: the subject has a line break")
         print(
             f"\n----- email to {message.recipient}: {message.subject} -----\n"
             f"{message.text_body}\n----- end of email -----\n",
@@ -73,27 +86,126 @@ def transport_for(config):
     return SMTPTransport(config) if config.get("MAIL_SERVER") else ConsoleTransport()
 
 
-def send_messages(session, transport, ids=None):
-    """Try each queued message once; a failure stays queued with its error. Returns (sent, failed)."""
-    query = select(OutboxMessage).where(OutboxMessage.status == "queued").order_by(OutboxMessage.id)
+class PermanentFailure(Exception):
+    """The message can never go out as it is (it cannot be built, or the server refuses it for good)."""
+
+
+def _classify(exc):
+    """True when trying again later may succeed: the server is down, busy or says 4xx."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, (OSError, smtplib.SMTPException))
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How long a worker holds a message while sending it, and how retries back off."""
+
+    lease: timedelta = timedelta(minutes=5)
+    retry_base: timedelta = timedelta(seconds=30)
+    retry_max: timedelta = timedelta(hours=1)
+    max_attempts: int = 20
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(
+            lease=timedelta(seconds=config["OUTBOX_LEASE_SECONDS"]),
+            retry_base=timedelta(seconds=config["OUTBOX_RETRY_BASE_SECONDS"]),
+            retry_max=timedelta(seconds=config["OUTBOX_RETRY_MAX_SECONDS"]),
+            max_attempts=config["OUTBOX_MAX_ATTEMPTS"],
+        )
+
+    def backoff(self, attempts):
+        return min(self.retry_base * (2 ** max(attempts - 1, 0)), self.retry_max)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    retrying: list = field(default_factory=list)  # (message id, seconds until its next attempt)
+
+
+def due_messages(session, now, ids=None, ignore_backoff=False):
+    """Ids of queued messages nobody holds and whose backoff has passed."""
+    query = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == "queued",
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.id)
+    )
+    if not ignore_backoff:
+        query = query.where(
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        )
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
-    sent = failed = 0
-    for message in session.scalars(query).all():
-        message.attempts += 1
+    return list(session.scalars(query))
+
+
+def claim(session, message_id, now, lease):
+    """Take the message for this worker until now + lease; False when another worker has it or it is done.
+
+    A compare-and-set UPDATE: of two workers asking at once, exactly one sees its row changed.
+    A worker that dies while sending lets the lease run out, and the message is taken again.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "queued",
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def _record(session, message_id, now, policy, exc):
+    message = session.get(OutboxMessage, message_id)
+    message.claimed_until = None
+    if exc is None:
+        message.status, message.sent_at, message.last_error = "sent", now, None
+        return None
+    message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+    if isinstance(exc, PermanentFailure) or not _classify(exc) or message.attempts >= policy.max_attempts:
+        message.status = "failed"
+        log.error("email %s to %s failed for good: %s", message.id, message.recipient, exc)
+        return None
+    delay = policy.backoff(message.attempts)
+    message.next_attempt_at = now + delay
+    log.warning("email %s to %s not sent, retried in %s: %s", message.id, message.recipient, delay, exc)
+    return delay.total_seconds()
+
+
+def send_messages(session, transport, policy=DeliveryPolicy(), ids=None, clock=utcnow, ignore_backoff=False):
+    """Send each due message this worker can claim. One bad message never stops the others."""
+    report = DeliveryReport()
+    for message_id in due_messages(session, clock(), ids, ignore_backoff):
+        if not claim(session, message_id, clock(), policy.lease):
+            continue
+        message = session.get(OutboxMessage, message_id)
+        session.refresh(message)
         try:
             transport.send(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-            failed += 1
-            log.warning("email %s to %s not sent: %s", message.id, message.recipient, exc)
-        else:
-            message.status = "sent"
-            message.sent_at = utcnow()
-            message.last_error = None
-            sent += 1
+            error = None
+        except Exception as exc:  # every failure is recorded on the message
+            error = exc
+        retry_in = _record(session, message_id, clock(), policy, error)
         session.commit()
-    return sent, failed
+        if error is None:
+            report.sent += 1
+        elif retry_in is None:
+            report.failed += 1
+        else:
+            report.retrying.append((message_id, retry_in))
+    return report
 
 
 def _note_flushed(session, flush_context):
@@ -102,9 +214,13 @@ def _note_flushed(session, flush_context):
         session.info.setdefault("outbox_flushed", []).extend(ids)
 
 
-def _note_committed(session):
-    flushed = session.info.pop("outbox_flushed", [])
-    session.info.setdefault("outbox_committed", []).extend(flushed)
+def _enqueue_committed(session):
+    """Hand the messages this transaction committed to the task queue; no request sends mail itself."""
+    ids = session.info.pop("outbox_flushed", [])
+    # The task queue registers itself here (app/queue.py), so the outbox does not import the queue back.
+    dispatch = current_app.extensions.get("outbox_dispatch") if has_app_context() else None
+    if ids and dispatch is not None:
+        dispatch(ids)
 
 
 def _forget_rolled_back(session):
@@ -113,17 +229,5 @@ def _forget_rolled_back(session):
 
 def init_app(app):
     event.listen(db.session, "after_flush", _note_flushed)
-    event.listen(db.session, "after_commit", _note_committed)
+    event.listen(db.session, "after_commit", _enqueue_committed)
     event.listen(db.session, "after_rollback", _forget_rolled_back)
-
-    @app.after_request
-    def deliver_committed_mail(response):
-        deliver_after_commit(app.config)
-        return response
-
-
-def deliver_after_commit(config):
-    """Send the messages this request or command committed."""
-    ids = db.session.info.pop("outbox_committed", [])
-    if ids:
-        send_messages(db.session, transport_for(config), ids)

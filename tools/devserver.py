@@ -1,4 +1,7 @@
-"""`make run`: migrate, create the signing key and demo data, start localstripe and serve the portal.
+"""`make run`: migrate, create the key and demo data, start localstripe and the worker, serve the portal.
+
+The worker (`flask worker`) sends email and runs the periodic jobs from the task queue
+(instance/queue.db, or QUEUE_URL); Ctrl-C stops the portal, the worker and localstripe together.
 
 Payments go to localstripe, the Stripe stand-in, started here on 127.0.0.1:8420
 (LOCALSTRIPE_PORT for another port) with the portal's webhook registered on it
@@ -139,24 +142,38 @@ def main():
         if env["PORTAL_ENV"] == "development":
             subprocess.run([sys.executable, "-c", FORGET_STRIPE_CUSTOMERS], cwd=ROOT, env=env, check=True)
         localstripe = start_localstripe(env, port)
-    portal = None
-    # Stopped by the operator (Ctrl-C) or a supervisor (SIGTERM): localstripe stops with the portal.
+    portal = worker = None
+    # Stopped by the operator (Ctrl-C) or a supervisor (SIGTERM): the worker and localstripe stop too.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         print(f"\nThe License Portal is at http://127.0.0.1:{port}/", flush=True)
         if localstripe is not None:
             print(f"Test cards: {TEST_CARDS}.\n", flush=True)
+        worker = subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "worker"], cwd=ROOT, env=env)
         portal = subprocess.Popen(
             [str(BIN / "flask"), "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", port],
             cwd=ROOT,
             env=env,
         )
-        return portal.wait()
+        return wait_for_either(portal, worker)
     except KeyboardInterrupt:
         return 0
     finally:
         stop(portal)
+        stop(worker)
         stop(localstripe)
+
+
+def wait_for_either(portal, worker):
+    """Serve until the portal or the worker stops; one without the other is no working portal."""
+    while True:
+        for name, process in (("portal", portal), ("worker", worker)):
+            code = process.poll()
+            if code is not None:
+                if name == "worker" and code != 0:
+                    print(f"The worker stopped (exit {code}); stopping the portal too.", flush=True)
+                return code
+        time.sleep(0.5)
 
 
 if __name__ == "__main__":

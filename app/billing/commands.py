@@ -14,7 +14,6 @@ from app.billing.gateway import GatewayError
 from app.billing.orders import orders_to_reconcile
 from app.extensions import db
 from app.licensing.keys import KeyRingError
-from app.mail import deliver_after_commit
 from app.models import Order
 from app.web.services import current_gateway, current_keyring, current_terms
 
@@ -39,43 +38,46 @@ def reconcile(minutes):
     settles payments whose id was never saved, and cancels unpaid orders older
     than ORDER_EXPIRY_HOURS.
     """
-    now = datetime.now(UTC)
     try:
-        settings = FulfilmentSettings(
-            keyring=current_keyring(), terms=current_terms(), gateway=current_gateway()
-        )
+        checked, unreachable = reconcile_orders(datetime.now(UTC), timedelta(minutes=minutes), click.echo)
     except KeyRingError as error:
         raise click.ClickException(str(error)) from None
+    click.echo(f"Checked {checked} of {checked + unreachable} unsettled order(s) with Stripe.")
+    if unreachable:
+        sys.exit(1)
+
+
+def reconcile_orders(now, older_than, report):
+    """Settle each unsettled order with Stripe's word; returns (checked, not reachable).
+
+    Shared by the command and the periodic job; each order settles exactly once however many run.
+    """
+    settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms(), gateway=current_gateway())
     gateway = settings.gateway
     candidates = orders_to_reconcile(
-        db.session, started_before=now - timedelta(minutes=minutes), failed_since=now - FAILED_LOOKBACK
+        db.session, started_before=now - older_than, failed_since=now - FAILED_LOOKBACK
     )
     unreachable = 0
     for order_id, payment_intent_id in candidates:
         try:
             payment = gateway.retrieve_payment(payment_intent_id)
         except GatewayError as error:
-            click.echo(f"Order {order_id} ({payment_intent_id}): not checked: {error.message}", err=True)
+            report(f"Order {order_id} ({payment_intent_id}): not checked: {error.message}")
             unreachable += 1
             continue
         order = db.session.get(Order, order_id)
         outcome = commit_exactly_once(
             db.session, partial(settle_with_stripe, db.session, order, payment, settings, now)
         )
-        click.echo(f"Order {order_id} ({payment_intent_id}): {outcome}")
-    older_than = timedelta(minutes=minutes)
+        report(f"Order {order_id} ({payment_intent_id}): {outcome}")
     for line in [
         *recovery.reprocess_events(db.session, settings, now, older_than),
         *recovery.free_stuck_attempts(db.session, now),
         *recovery.find_lost_payments(db.session, gateway, settings, now),
         *recovery.expire_orders(db.session, gateway, now, current_app.config["ORDER_EXPIRY_HOURS"]),
     ]:
-        click.echo(line)
-    deliver_after_commit(current_app.config)
-    checked = len(candidates) - unreachable
-    click.echo(f"Checked {checked} of {len(candidates)} unsettled order(s) with Stripe.")
-    if unreachable:
-        sys.exit(1)
+        report(line)
+    return len(candidates) - unreachable, unreachable
 
 
 def init_app(app):

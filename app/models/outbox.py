@@ -24,6 +24,10 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A worker sending the message holds it until then; after that another may take it.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # After a transient failure, not tried again before then (backoff).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def __repr__(self):
         return f"<OutboxMessage {self.id} {self.status} {self.subject!r}>"

@@ -3,11 +3,9 @@
 from datetime import UTC, datetime
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.mail import deliver_after_commit
 from app.trials.notices import WARN_DAYS, send_trial_notices
 from app.web.links import portal_links
 
@@ -23,7 +21,6 @@ def notify():
     with portal_links():
         sent = send_trial_notices(db.session, datetime.now(UTC), warn_days=WARN_DAYS)
     db.session.commit()
-    deliver_after_commit(current_app.config)
     click.echo(f"Queued {sent.warnings} 'trial ends soon' and {sent.endings} 'trial ends today' email(s).")
 
 

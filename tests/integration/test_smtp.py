@@ -44,9 +44,11 @@ def settings(smtp_server):
     return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port}
 
 
-def test_confirmation_email_arrives_and_its_link_confirms(browser, smtp_server):
+def test_confirmation_email_arrives_and_its_link_confirms(browser, runner, smtp_server):
     _, inbox = smtp_server
     browser.submit("/register", {"email": "smtp@example.com", "password": PASSWORD, "confirm": PASSWORD})
+    assert inbox.messages == []  # the request only queued it
+    assert runner.invoke(args=["outbox", "send"]).exit_code == 0
     [received] = inbox.messages
     assert received["To"] == "smtp@example.com"
     assert received["Subject"] == "Confirm your email address"
@@ -64,6 +66,8 @@ def test_failed_send_stays_queued_and_outbox_send_retries(app, browser, runner, 
     controller, inbox = smtp_server
     app.config["MAIL_PORT"] = free_port()  # nothing listens there
     browser.submit("/register", {"email": "later@example.com", "password": PASSWORD, "confirm": PASSWORD})
+    failed = runner.invoke(args=["outbox", "send"])
+    assert failed.exit_code == 1 and "1 will be retried" in failed.output
     [queued] = sent_mail()
     assert queued.status == "queued" and queued.attempts == 1
     assert "ConnectionRefusedError" in queued.last_error

@@ -1,0 +1,58 @@
+"""What the worker runs: email delivery and the periodic jobs, each inside an app context."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+
+from app.extensions import db
+from app.mail import DeliveryPolicy, send_messages, transport_for
+from app.trials.notices import WARN_DAYS, send_trial_notices
+
+log = logging.getLogger(__name__)
+
+RECONCILE_OLDER_THAN = timedelta(minutes=5)
+FAILURES_KEY = "job-failures:"
+
+
+def deliver_email(ids=None):
+    """Send these queued messages (all due ones when None); returns [(id, seconds until retry)]."""
+    report = send_messages(
+        db.session, transport_for(current_app.config), DeliveryPolicy.from_config(current_app.config), ids
+    )
+    if report.sent or report.failed:
+        log.info("email: %s sent, %s failed for good", report.sent, report.failed)
+    return report.retrying
+
+
+def outbox_sweep():
+    """Every minute: send what no task is carrying (a lost task, an expired lease, a retry due)."""
+    deliver_email(None)
+
+
+def reconcile_orders():
+    from app.billing.commands import reconcile_orders as reconcile
+
+    checked, unreachable = reconcile(datetime.now(UTC), RECONCILE_OLDER_THAN, log.info)
+    if unreachable:
+        raise RuntimeError(f"Stripe could not be asked about {unreachable} order(s)")
+
+
+def trial_notices():
+    from app.web.links import portal_links
+
+    with portal_links():
+        sent = send_trial_notices(db.session, datetime.now(UTC), warn_days=WARN_DAYS)
+    db.session.commit()
+    log.info("trial notices: %s warnings, %s endings queued", sent.warnings, sent.endings)
+
+
+def count_failure(huey, name):
+    try:
+        huey.storage.incr(FAILURES_KEY + name)
+    except Exception:
+        log.exception("could not count the failure of job %s", name)
+
+
+def failure_counts(huey, names):
+    return {name: huey.storage.incr(FAILURES_KEY + name, 0) for name in names}
