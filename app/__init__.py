@@ -75,15 +75,9 @@ def register_template_helpers(app):
 
 @login_manager.user_loader
 def load_user(user_id):
-    from app.models import User
+    from app.auth.sessions import load_signed_in_user
 
-    ident, _, token = user_id.partition(":")
-    if not ident.isdigit():
-        return None
-    user = db.session.get(User, int(ident))
-    if user is None or user.session_token != token or not user.is_active:
-        return None
-    return user
+    return load_signed_in_user(user_id)
 
 
 @event.listens_for(Engine, "connect")

@@ -77,3 +77,31 @@ class ChangePasswordForm(FlaskForm):
 
 class ResendConfirmationForm(FlaskForm):
     submit = SubmitField("Send the link again")
+
+
+class AuthenticationCodeForm(FlaskForm):
+    code = StringField(
+        "Authentication code",
+        validators=[InputRequired("Enter the code from your authenticator app."), Length(max=32)],
+    )
+    submit = SubmitField("Continue")
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(
+        "Authentication code",
+        validators=[InputRequired("Enter the 6-digit code your app shows."), Length(max=32)],
+    )
+    submit = SubmitField("Turn on two-factor authentication")
+
+
+class TurnOffTwoFactorForm(FlaskForm):
+    code = StringField(
+        "Authentication code",
+        validators=[InputRequired("Enter a code from your authenticator app."), Length(max=32)],
+    )
+    submit = SubmitField("Turn off two-factor authentication")
+
+
+class SignOutEverywhereForm(FlaskForm):
+    submit = SubmitField("Sign out everywhere")

@@ -1,7 +1,7 @@
 """Register, confirm, log in and out, reset and change the password."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.auth.forms import (
@@ -12,6 +12,7 @@ from app.auth.forms import (
     ResendConfirmationForm,
     ResetPasswordForm,
 )
+from app.auth.sessions import end_every_session, sign_in, sign_out
 from app.auth.tokens import TokenInvalid, TokenService, confirmation_state, reset_state
 from app.extensions import db, limiter
 from app.mail import queue_email
@@ -146,8 +147,13 @@ def login():
             form.email.errors.append(
                 "This account is disabled. Contact support if you think this is a mistake."
             )
+        elif user.has_two_factor or user.needs_two_factor_setup:
+            from app.auth.second_factor import begin_second_step
+
+            return begin_second_step(user, form.remember.data, form.next.data)
         else:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
+            db.session.commit()
             fallback = url_for("support.index" if user.is_staff else "portal.home")
             return redirect(safe_next(form.next.data, fallback))
     return render_template("auth/login.html", form=form)
@@ -155,7 +161,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    if current_user.is_authenticated:
+        sign_out(current_user._get_current_object())
+        db.session.commit()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -187,8 +195,9 @@ def reset_password(token):
         user.set_password(form.password.data)
         if user.confirmed_at is None:
             user.confirmed_at = utcnow()  # the link proved the address
+        end_every_session(user)
         db.session.commit()
-        logout_user()
+        sign_out(user)
         flash("Your password has been changed. Log in with the new one.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
@@ -203,11 +212,11 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append("Your current password is not correct.")
         else:
-            current_user.set_password(form.password.data)
+            user = current_user._get_current_object()
+            user.set_password(form.password.data)
+            end_every_session(user)
+            sign_in(user)  # this browser stays signed in, with a new session
             db.session.commit()
-            login_user(
-                current_user._get_current_object()
-            )  # keep this browser signed in with the new session token
             flash("Your password has been changed.", "success")
             return redirect(url_for("portal.account"))
     return render_template("auth/change_password.html", form=form)

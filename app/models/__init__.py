@@ -3,6 +3,7 @@
 from app.models.license import Certificate, License
 from app.models.order import Order, StripeEvent
 from app.models.outbox import OutboxMessage
+from app.models.sign_in import SignInSession
 from app.models.support import AuditEntry, TrialRequest
 from app.models.user import User
 
@@ -12,6 +13,7 @@ __all__ = [
     "License",
     "Order",
     "OutboxMessage",
+    "SignInSession",
     "StripeEvent",
     "TrialRequest",
     "User",

@@ -90,5 +90,9 @@ class DisableForm(FlaskForm):
     submit = SubmitField("Disable")
 
 
+class ResetTwoFactorForm(FlaskForm):
+    submit = SubmitField("Reset two-factor")
+
+
 class EnableForm(FlaskForm):
     submit = SubmitField("Enable")
