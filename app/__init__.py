@@ -5,16 +5,27 @@ import logging
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import errors, mail, security
+from app import errors, guards, mail, security
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.models.base import render_migration_item
 from config import load_config
 
 
+class Portal(Flask):
+    def url_for(self, endpoint, *, _external=False, **values):
+        """Absolute links (those in emails) start with PORTAL_URL, never with the request's Host."""
+        base = self.config.get("PORTAL_URL")
+        if _external and base:
+            return base.rstrip("/") + super().url_for(endpoint, _external=False, **values)
+        return super().url_for(endpoint, _external=_external, **values)
+
+
 def create_app(config=None, **overrides):
-    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app = Portal(__name__, template_folder="../templates", static_folder="../static")
     configure(app, config, overrides)
+    register_request_guards(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -28,6 +39,13 @@ def configure(app, config, overrides):
     app.config.update(overrides)
     app.instance_path = str(app.config["INSTANCE_DIR"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_request_guards(app):
+    hops = app.config.get("PROXY_FIX_HOPS", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    guards.init_app(app)
 
 
 def register_extensions(app):

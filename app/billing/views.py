@@ -191,8 +191,13 @@ def order_status(order_id):
     return jsonify(status=order.status, waiting=_waiting(order))
 
 
+# Each pay page and each "try another card" creates a Stripe SetupIntent: a customer gets so many an hour.
+setup_intent_limit = limiter.shared_limit("30 per hour", scope="setup-intent", key_func=signed_in_user)
+
+
 @bp.get("/orders/<int:order_id>/pay")
 @login_required
+@setup_intent_limit
 def pay(order_id):
     order = get_order(order_id)
     if order.status not in PAYABLE:
@@ -219,6 +224,7 @@ def pay(order_id):
 
 @bp.post("/orders/<int:order_id>/setup")
 @login_required
+@setup_intent_limit
 def renew_setup(order_id):
     """A fresh SetupIntent for the next card, after a decline or a failed authentication."""
     order = get_order(order_id)
@@ -240,7 +246,10 @@ def submit_payment(order_id):
     """Charge the card that Stripe.js set up: one PaymentIntent per order and card, whatever the clicks."""
     order = get_order(order_id)
     order_url = url_for("billing.order_page", order_id=order.id)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than any card form sends
+        body = None
     payment_method = body.get("payment_method") if isinstance(body, dict) else None
     if not isinstance(payment_method, str) or not PAYMENT_METHOD_ID.fullmatch(payment_method):
         return jsonify(error="Enter your card details again."), 400

@@ -40,6 +40,7 @@ def live_server(app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PORTAL_URL"] = server.url  # links in emails lead to this server
     yield server
     server.shutdown()
     thread.join(5)

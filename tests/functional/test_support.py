@@ -353,7 +353,8 @@ def test_admin_invites_a_staff_member_who_sets_a_password(admin_browser, admin, 
     link = link_in(email)
     newcomer.submit(link, {"password": "a-fresh-agent-passphrase", "confirm": "a-fresh-agent-passphrase"})
     response = newcomer.login(invited.email, "a-fresh-agent-passphrase")
-    assert response.headers["Location"] == "/support/"
+    assert response.headers["Location"] == "/login/two-factor/setup"
+    assert len(newcomer.set_up_two_factor()) == 10
     assert newcomer.get("/support/trials").status_code == 200
 
 
