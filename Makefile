@@ -24,6 +24,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -ll -r app
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-dev
