@@ -230,8 +230,8 @@ def _order_for_intent(session, intent):
 
 def _order_for_payment(session, payment_intent):
     payment_intent_id = _id_of(payment_intent)
-    if not payment_intent_id:
-        return None
+    if not payment_intent_id or not isinstance(payment_intent_id, str):
+        return None  # not an id of a PaymentIntent: nothing of the portal's
     return session.scalar(select(Order).where(Order.stripe_payment_intent_id == payment_intent_id))
 
 
