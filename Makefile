@@ -25,6 +25,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -ll -r app
 	$(BIN)/pytest --durations=15
 
 test-fast: $(VENV)/.installed-dev

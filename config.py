@@ -49,8 +49,14 @@ class Config:
     REMEMBER_COOKIE_SECURE = False
     PREFERRED_URL_SCHEME = "http"
     SERVER_NAME = os.environ.get("SERVER_NAME")
-    # The portal's public address, for links in emails that commands send (flask trials notify).
+    # The portal's public address: every link in an email starts with it, never with the request's Host.
     PORTAL_URL = os.environ.get("PORTAL_URL")
+    # Host names the portal answers to (comma-separated); any when unset.
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
+    # How many proxies in front of the portal set X-Forwarded-For/-Proto/-Host (0: none trusted).
+    PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
+    # Forms and the Stripe webhook: no request body is larger than 1 MB.
+    MAX_CONTENT_LENGTH = 1024 * 1024
     HSTS = False
 
     WTF_CSRF_TIME_LIMIT = None
@@ -164,6 +170,7 @@ class ProductionConfig(Config):
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     REQUIRED = (
         "SECRET_KEY",
+        "PORTAL_URL",
         "STRIPE_SECRET_KEY",
         "STRIPE_PUBLISHABLE_KEY",
         "STRIPE_WEBHOOK_SECRET",

@@ -5,8 +5,9 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import errors, mail, ops, queue, security
+from app import errors, guards, mail, ops, queue, security
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.models.base import render_migration_item
 from app.models.user import configure_password_hashing
@@ -14,9 +15,19 @@ from app.ops import logs
 from config import load_config
 
 
+class Portal(Flask):
+    def url_for(self, endpoint, *, _external=False, **values):
+        """Absolute links (those in emails) start with PORTAL_URL, never with the request's Host."""
+        base = self.config.get("PORTAL_URL")
+        if _external and base:
+            return base.rstrip("/") + super().url_for(endpoint, _external=False, **values)
+        return super().url_for(endpoint, _external=_external, **values)
+
+
 def create_app(config=None, **overrides):
-    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app = Portal(__name__, template_folder="../templates", static_folder="../static")
     configure(app, config, overrides)
+    register_request_guards(app)
     register_extensions(app)
     register_services(app)
     register_blueprints(app)
@@ -38,6 +49,13 @@ def configure(app, config, overrides):
     if not app.config.get("QUEUE_PATH"):
         app.config["QUEUE_PATH"] = str(Path(app.config["INSTANCE_DIR"]) / "queue.db")
     logs.configure_logging(app.config["LOG_FORMAT"])
+
+
+def register_request_guards(app):
+    hops = app.config.get("PROXY_FIX_HOPS", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    guards.init_app(app)
 
 
 def register_extensions(app):
@@ -106,15 +124,9 @@ def register_template_helpers(app):
 
 @login_manager.user_loader
 def load_user(user_id):
-    from app.models import User
+    from app.auth.sessions import load_signed_in_user
 
-    ident, _, token = user_id.partition(":")
-    if not ident.isdigit():
-        return None
-    user = db.session.get(User, int(ident))
-    if user is None or user.session_token != token or not user.is_active:
-        return None
-    return user
+    return load_signed_in_user(user_id)
 
 
 @event.listens_for(Engine, "connect")

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app import queue
+from app.auth.two_factor import new_secret
 from app.extensions import db
 from app.licensing import extractor
 from app.licensing.keys import KeyRingError, generate_keyring, load_keyring, rotate_keyring
@@ -136,8 +137,14 @@ DEMO_USERS = (
 
 @click.command("demo")
 def demo():
-    """Create the demo customer and support user (idempotent) and print their logins."""
-    click.echo("Demo logins for http://127.0.0.1:5000/login :")
+    """Create the demo customer and support user (idempotent) and print their logins.
+
+    Development and tests only: elsewhere the demo passwords would be public ways in.
+    """
+    if current_app.config["ENV_NAME"] not in ("development", "test"):
+        raise click.ClickException("flask demo only runs with PORTAL_ENV=development.")
+    base = current_app.config.get("PORTAL_URL") or "http://127.0.0.1:5000"
+    click.echo(f"Demo logins for {base}/login :")
     for email, role, company, password in DEMO_USERS:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
@@ -146,6 +153,10 @@ def demo():
         if not user.check_password(password):
             user.set_password(password)
         click.echo(f"  {role:9} {email}  password: {password}")
+        if user.is_staff:
+            if not user.totp_secret:
+                user.totp_secret = new_secret()  # set up at the first sign-in, with this secret
+            click.echo(f"  {'':9} authenticator secret (two-factor): {user.totp_secret}")
     db.session.commit()
 
 

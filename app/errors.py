@@ -1,7 +1,8 @@
 """Error pages in the site's layout."""
 
-from flask import jsonify, render_template, request
+from flask import Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 from app.extensions import db
 
@@ -10,6 +11,7 @@ MESSAGES = {
     403: ("Forbidden", "You do not have access to this page."),
     404: ("Page not found", "There is nothing here. Check the address, or go back to your licenses."),
     405: ("Not allowed", "This page cannot be used that way."),
+    413: ("Too large", "What you sent is larger than the portal accepts (1 MB). Please send less."),
     429: (
         "Too many attempts",
         "You have tried this too many times in a short while. Please wait a minute and try again.",
@@ -32,7 +34,7 @@ def render_error(code, message=None):
 
 
 def init_app(app):
-    for code in (400, 403, 404, 405, 429):
+    for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, lambda e, code=code: render_error(code))
 
     @app.errorhandler(CSRFError)
@@ -41,6 +43,11 @@ def init_app(app):
             400,
             "This form has expired or was not sent from the portal. Please reload the page and try again.",
         )
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # No page in the layout: its links would need the very host that is not trusted.
+        return Response("This portal does not answer to that host name.\n", 400, mimetype="text/plain")
 
     @app.errorhandler(500)
     def server_error(error):

@@ -18,6 +18,8 @@ from app.models.base import utcnow
 from config import TestConfig, database_url
 
 PASSWORD = "correct-horse-battery"
+# The authenticator secret of staff made by `make_user` (staff always sign in with a second factor).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @pytest.fixture(scope="session")
@@ -132,10 +134,37 @@ class Browser:
         return self.client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
 
     def login(self, email, password=PASSWORD, **extra):
-        return self.submit("/login", {"email": email, "password": password, **extra})
+        """Log in, giving the authentication code too when the account asks for one."""
+        response = self.submit("/login", {"email": email, "password": password, **extra})
+        if response.status_code == 302 and response.headers["Location"] == "/login/code":
+            response = self.submit("/login/code", {"code": authentication_code(email)})
+        return response
+
+    def set_up_two_factor(self):
+        """Finish a first staff sign-in: scan the secret, give a code, and keep the recovery codes."""
+        import pyotp
+
+        page = self.client.get("/login/two-factor/setup").get_data(as_text=True)
+        secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+        response = self.submit("/login/two-factor/setup", {"code": pyotp.TOTP(secret).now()})
+        return re.findall(r"<li><code>([0-9a-f]{6}-[0-9a-f]{6})</code></li>", response.get_data(as_text=True))
 
     def logout(self):
         return self.submit("/logout", form_url="/account")
+
+
+def authentication_code(email, now=None):
+    """The next code the user's authenticator shows that the portal has not accepted yet."""
+    import time
+
+    import pyotp
+
+    db.session.rollback()
+    user = db.session.scalar(select(User).where(User.email == email))
+    current = int((now or time.time()) // 30)
+    step = current - 1 if user.totp_last_step is None else max(current - 1, user.totp_last_step + 1)
+    assert step <= current + 1, "more than three sign-ins in 30 seconds: no unused code left"
+    return pyotp.TOTP(user.totp_secret).at(step * 30)
 
 
 @pytest.fixture
@@ -146,6 +175,8 @@ def browser(client):
 @pytest.fixture
 def make_user(app):
     def make(email="customer@example.com", role="customer", confirmed=True, password=PASSWORD, **fields):
+        if role != "customer" and "totp_secret" not in fields:
+            fields |= {"totp_secret": TOTP_SECRET, "totp_confirmed_at": utcnow()}
         user = User(email=email, role=role, confirmed_at=utcnow() if confirmed else None, **fields)
         user.set_password(password)
         db.session.add(user)

@@ -136,7 +136,8 @@ def main():
     flask("db", "upgrade", env=env)
     if not signing_key_path(env).exists():
         flask("keys", "generate", env=env)
-    flask("demo", env=env)
+    if env["PORTAL_ENV"] == "development":
+        flask("demo", env=env)
     localstripe = None
     if uses_localstripe(env):
         if env["PORTAL_ENV"] == "development":

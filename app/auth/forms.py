@@ -1,24 +1,31 @@
-from flask_wtf import FlaskForm
+import re
+
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from zxcvbn import zxcvbn
 
-COMMON_PASSWORDS = {
-    "password123", "password1234", "1234567890", "qwertyuiop", "letmein123", "iloveyou12",
-    "passw0rd123", "administrator", "welcome123", "abcdefghij", "0123456789", "qwerty1234",
-}  # fmt: skip
+from app.forms import FlaskForm
 
 MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+# zxcvbn's scale: 3 is "safely unguessable" for an online attacker and slows an offline one.
+MIN_STRENGTH = 3
 
 
 def strong_password(form, field):
     password = field.data or ""
     if len(password) < MIN_PASSWORD:
         raise ValidationError(f"Use at least {MIN_PASSWORD} characters.")
-    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
-        raise ValidationError("This password is too easy to guess. Choose a less common one.")
+    if len(password) > MAX_PASSWORD:
+        raise ValidationError(f"Use at most {MAX_PASSWORD} characters.")
     email = getattr(form, "email", None)
     if email is not None and email.data and email.data.split("@")[0].lower() in password.lower():
         raise ValidationError("Your password must not contain your email address.")
+    known = [part for part in re.split(r"[@.+_-]", (email.data or "") if email else "") if part]
+    if zxcvbn(password, user_inputs=known)["score"] < MIN_STRENGTH:
+        raise ValidationError(
+            "This password is too easy to guess. Add a few uncommon words, or choose a less common one."
+        )
 
 
 def _email_field():
@@ -77,3 +84,31 @@ class ChangePasswordForm(FlaskForm):
 
 class ResendConfirmationForm(FlaskForm):
     submit = SubmitField("Send the link again")
+
+
+class AuthenticationCodeForm(FlaskForm):
+    code = StringField(
+        "Authentication code",
+        validators=[InputRequired("Enter the code from your authenticator app."), Length(max=32)],
+    )
+    submit = SubmitField("Continue")
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(
+        "Authentication code",
+        validators=[InputRequired("Enter the 6-digit code your app shows."), Length(max=32)],
+    )
+    submit = SubmitField("Turn on two-factor authentication")
+
+
+class TurnOffTwoFactorForm(FlaskForm):
+    code = StringField(
+        "Authentication code",
+        validators=[InputRequired("Enter a code from your authenticator app."), Length(max=32)],
+    )
+    submit = SubmitField("Turn off two-factor authentication")
+
+
+class SignOutEverywhereForm(FlaskForm):
+    submit = SubmitField("Sign out everywhere")

@@ -1,8 +1,10 @@
 """Register, confirm, log in and out, reset and change the password."""
 
+from datetime import timedelta
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from app.auth.forms import (
     ChangePasswordForm,
@@ -12,21 +14,48 @@ from app.auth.forms import (
     ResendConfirmationForm,
     ResetPasswordForm,
 )
+from app.auth.sessions import end_every_session, sign_in, sign_out
 from app.auth.tokens import TokenInvalid, confirmation_state, confirmation_tokens, reset_state, reset_tokens
 from app.extensions import db, limiter
 from app.mail import queue_email
-from app.models import User
+from app.models import OutboxMessage, User
 from app.models.base import utcnow
 from app.models.user import check_password_dummy, normalize_email
 from app.security import client_and_email, safe_next, signed_in_user
 
 bp = Blueprint("auth", __name__)
 
+ALREADY_REGISTERED = "Someone tried to register with your address"
+RESET_SUBJECT = "Reset your password"
+
 # Per client and account: guessing one password, or flooding one inbox.
 ACCOUNT_LIMIT = "10 per minute; 50 per hour"
 EMAIL_LIMIT = "5 per minute; 20 per hour"
 # Per client, whatever the account: spraying many accounts, or mass registration.
 CLIENT_LIMIT = "30 per minute; 300 per hour"
+# Failed logins for one account from all addresses together: guessing from many machines.
+ACCOUNT_FAILURE_LIMIT = "20 per 10 minutes; 100 per day"
+# Emails to one address per hour, whoever asks: password resets, "already registered" notes.
+EMAILS_PER_ADDRESS_PER_HOUR = 3
+
+
+def email_only():
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _failed(response):
+    return response.status_code == 200  # the form came back with an error: no redirect onwards
+
+
+def emails_sent_recently(address, subject, now):
+    """How many emails with ``subject`` went to ``address`` in the past hour (the outbox keeps them)."""
+    return db.session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.recipient == address,
+            OutboxMessage.subject == subject,
+            OutboxMessage.created_at > now - timedelta(hours=1),
+        )
+    )
 
 
 def _confirm_tokens():
@@ -68,16 +97,20 @@ def register():
     if form.validate_on_submit():
         existing = user_by_email(form.email.data)
         if existing is not None:
+            check_password_dummy(form.password.data)  # as long as hashing a new password takes
+        if existing is not None and emails_sent_recently(existing.email, ALREADY_REGISTERED, utcnow()) < (
+            EMAILS_PER_ADDRESS_PER_HOUR
+        ):
             # The owner learns of the attempt by email; the page says the same as for a new address.
             queue_email(
                 existing.email,
-                "Someone tried to register with your address",
+                ALREADY_REGISTERED,
                 "already_registered",
                 user=existing,
                 login=url_for("auth.login", _external=True),
                 reset=url_for("auth.forgot_password", _external=True),
             )
-        else:
+        elif existing is None:
             user = User(
                 email=normalize_email(form.email.data), company=(form.company.data or "").strip() or None
             )
@@ -131,6 +164,7 @@ def resend_confirmation():
 
 @bp.route("/login", methods=["GET", "POST"])
 @_post_limits(ACCOUNT_LIMIT)
+@limiter.limit(ACCOUNT_FAILURE_LIMIT, methods=["POST"], key_func=email_only, deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
@@ -144,8 +178,13 @@ def login():
             form.email.errors.append(
                 "This account is disabled. Contact support if you think this is a mistake."
             )
+        elif user.has_two_factor or user.needs_two_factor_setup:
+            from app.auth.second_factor import begin_second_step
+
+            return begin_second_step(user, form.remember.data, form.next.data)
         else:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
+            db.session.commit()
             fallback = url_for("support.index" if user.is_staff else "portal.home")
             return redirect(safe_next(form.next.data, fallback))
     return render_template("auth/login.html", form=form)
@@ -153,7 +192,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    if current_user.is_authenticated:
+        sign_out(current_user._get_current_object())
+        db.session.commit()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -164,10 +205,15 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
-        if user is not None and user.is_active:
+        check_password_dummy("")  # known and unknown addresses take the same time
+        allowed = user is not None and user.is_active
+        if (
+            allowed
+            and emails_sent_recently(user.email, RESET_SUBJECT, utcnow()) < EMAILS_PER_ADDRESS_PER_HOUR
+        ):
             token = _reset_tokens().make(user.id, reset_state(user))
             link = url_for("auth.reset_password", token=token, _external=True)
-            queue_email(user.email, "Reset your password", "reset", user=user, link=link)
+            queue_email(user.email, RESET_SUBJECT, "reset", user=user, link=link)
             db.session.commit()
         return render_template("auth/check_email.html", email=normalize_email(form.email.data), reset=True)
     return render_template("auth/forgot_password.html", form=form)
@@ -185,8 +231,9 @@ def reset_password(token):
         user.set_password(form.password.data)
         if user.confirmed_at is None:
             user.confirmed_at = utcnow()  # the link proved the address
+        end_every_session(user)
         db.session.commit()
-        logout_user()
+        sign_out(user)
         flash("Your password has been changed. Log in with the new one.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
@@ -201,11 +248,11 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append("Your current password is not correct.")
         else:
-            current_user.set_password(form.password.data)
+            user = current_user._get_current_object()
+            user.set_password(form.password.data)
+            end_every_session(user)
+            sign_in(user)  # this browser stays signed in, with a new session
             db.session.commit()
-            login_user(
-                current_user._get_current_object()
-            )  # keep this browser signed in with the new session token
             flash("Your password has been changed.", "success")
             return redirect(url_for("portal.account"))
     return render_template("auth/change_password.html", form=form)

@@ -1,7 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField, ValidationError
 
 from app.billing.pricing import PricingError, parse_accounts
+from app.forms import FlaskForm
 
 
 class OrderForm(FlaskForm):

@@ -11,6 +11,7 @@ request or could not be reached.
 """
 
 import json
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -242,13 +243,14 @@ class StripeGateway:
         """
         if not self._webhook_secret:
             raise GatewayError("No Stripe webhook signing secret is configured.")
+        _refuse_future_timestamp(sig_header, time.time())
         try:
             self._client.construct_event(payload, sig_header, self._webhook_secret)
             event = json.loads(payload)
         except stripe.SignatureVerificationError as error:
             raise InvalidWebhook(error.user_message or "Bad signature.") from error
-        except ValueError as error:
-            raise InvalidWebhook(f"Unreadable webhook body: {error}") from error
+        except (ValueError, RecursionError) as error:
+            raise InvalidWebhook(f"Unreadable webhook body: {type(error).__name__}") from error
         if not isinstance(event, dict) or "type" not in event:
             raise InvalidWebhook("The webhook body is not a Stripe event.")
         return event
@@ -323,3 +325,18 @@ def _stripe_errors():
                 or (status is not None and (status >= 500 or status == 409))
             ),
         ) from error
+
+
+# Stripe's own tolerance for a signature's age; a signature from the future is refused alike.
+WEBHOOK_TOLERANCE = 300
+
+
+def _refuse_future_timestamp(sig_header, now):
+    """construct_event refuses old signatures only: a timestamp ahead of the clock is refused here."""
+    for part in (sig_header or "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t":
+            if not value.isascii() or not value.isdigit() or len(value) > 12:
+                raise InvalidWebhook("The signature's timestamp is not a number.")
+            if int(value) > now + WEBHOOK_TOLERANCE:
+                raise InvalidWebhook("The signature's timestamp is outside the tolerance zone.")

@@ -142,8 +142,13 @@ def cancel_order(order_id):
     return redirect(url_for("billing.order_page", order_id=order.id))
 
 
+# Each pay page and each "try another card" creates a Stripe SetupIntent: a customer gets so many an hour.
+setup_intent_limit = limiter.shared_limit("30 per hour", scope="setup-intent", key_func=signed_in_user)
+
+
 @bp.get("/orders/<int:order_id>/pay")
 @login_required
+@setup_intent_limit
 def pay(order_id):
     order = own_order(order_id)
     page = payments.pay_page(db.session, current_gateway(), order)
@@ -160,6 +165,7 @@ def pay(order_id):
 
 @bp.post("/orders/<int:order_id>/setup")
 @login_required
+@setup_intent_limit
 def renew_setup(order_id):
     """A fresh SetupIntent for the next card, after a decline or a failed authentication."""
     order = own_order(order_id)
@@ -178,7 +184,10 @@ def submit_payment(order_id):
     """Charge the card that Stripe.js set up; the answer tells the page what to do next."""
     order = own_order(order_id)
     order_url = url_for("billing.order_page", order_id=order.id)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than any card form sends
+        body = None
     payment_method = body.get("payment_method") if isinstance(body, dict) else None
     attempt = payments.submit_payment(db.session, current_gateway(), order, payment_method, datetime.now(UTC))
     match attempt.kind:

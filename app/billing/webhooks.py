@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from app.billing.fulfilment import (
     FulfilmentSettings,
@@ -67,7 +67,8 @@ def stripe_webhook():
 
 def receive_event(session, event, settings, now):
     """Store a verified event, then process it unless that was done already. Returns a ``Delivery``."""
-    if not isinstance(event.get("id"), str) or not isinstance(event.get("data"), dict):
+    if not _well_formed(event):
+        log.warning("malformed Stripe event refused: %.300r", event)
         return Delivery(400, "not a Stripe event")
     stored = _store(session, event, now)
     if stored.processed_at is not None:
@@ -75,6 +76,9 @@ def receive_event(session, event, settings, now):
     event_id = stored.id
     try:
         outcome = commit_exactly_once(session, lambda: _process(session, event_id, event, settings, now))
+    except MALFORMED as error:
+        # Signed, but not shaped as the event type says: delivering it again would not help.
+        return _refuse_stored(session, event_id, event, error)
     except Exception as error:  # any failure must reach Stripe as a 5xx, so that it delivers again
         session.rollback()
         log.exception("Stripe event %s (%s) failed", event["id"], event["type"])
@@ -86,6 +90,34 @@ def receive_event(session, event, settings, now):
         session.commit()
         return Delivery(500, "error")
     return Delivery(200, outcome)
+
+
+# What a signed event whose fields are missing or of the wrong type raises while it is handled.
+MALFORMED = (KeyError, TypeError, AttributeError, ValueError, DataError)
+
+
+def _well_formed(event):
+    data = event.get("data")
+    return (
+        isinstance(event.get("id"), str)
+        and 0 < len(event["id"]) <= 255
+        and isinstance(event.get("type"), str)
+        and len(event["type"]) <= 100
+        and isinstance(data, dict)
+        and isinstance(data.get("object"), dict)
+    )
+
+
+def _refuse_stored(session, event_id, event, error):
+    session.rollback()
+    log.warning("Stripe event %s (%s) is malformed: %r", event["id"], event["type"], error)
+    session.execute(
+        update(StripeEvent)
+        .where(StripeEvent.id == event_id)
+        .values(error=f"malformed: {type(error).__name__}: {error}"[:ERROR_LENGTH])
+    )
+    session.commit()
+    return Delivery(400, "malformed event")
 
 
 def handle_event(session, event, settings, now):
@@ -232,8 +264,8 @@ def _order_for_intent(session, intent):
 
 def _order_for_payment(session, payment_intent):
     payment_intent_id = _id_of(payment_intent)
-    if not payment_intent_id:
-        return None
+    if not payment_intent_id or not isinstance(payment_intent_id, str):
+        return None  # not an id of a PaymentIntent: nothing of the portal's
     return session.scalar(select(Order).where(Order.stripe_payment_intent_id == payment_intent_id))
 
 

@@ -4,6 +4,7 @@ from app.models.installation import Installation, UsageReport
 from app.models.license import Certificate, License, LicenseKind, LicenseStatus
 from app.models.order import Order, OrderStatus, StripeEvent
 from app.models.outbox import OutboxMessage
+from app.models.sign_in import SignInSession
 from app.models.support import AuditEntry, TrialRequest, TrialRequestStatus
 from app.models.user import User
 
@@ -17,6 +18,7 @@ __all__ = [
     "Order",
     "OrderStatus",
     "OutboxMessage",
+    "SignInSession",
     "StripeEvent",
     "TrialRequest",
     "TrialRequestStatus",

@@ -7,7 +7,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -47,11 +47,17 @@ class User(UserMixin, db.Model):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The second factor: a TOTP secret (set up once confirmed by a code), the last time step
+    # used (a code works once) and the hashes of the unused recovery codes, one per line.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    recovery_code_hashes: Mapped[str | None] = mapped_column(Text)
 
     def set_password(self, password):
         self.password_hash = _hasher.hash(password)
         # Signing in elsewhere and links issued before are invalidated by a new password.
-        self.session_token = secrets.token_hex(16)
+        self.end_all_sessions()
 
     def check_password(self, password):
         if not self.password_hash:
@@ -62,7 +68,20 @@ class User(UserMixin, db.Model):
             return False
 
     def get_id(self):
-        return f"{self.id}:{self.session_token}"
+        # The signed-in session's key lets logout and "Sign out everywhere" end it on the server.
+        return f"{self.id}:{self.session_token}:{getattr(self, 'sign_in_key', '')}"
+
+    def end_all_sessions(self):
+        """Every browser signed in as this user is signed out at its next request."""
+        self.session_token = secrets.token_hex(16)
+
+    @property
+    def has_two_factor(self):
+        return self.totp_confirmed_at is not None
+
+    @property
+    def needs_two_factor_setup(self):
+        return self.is_staff and not self.has_two_factor
 
     @property
     def is_active(self):

@@ -48,7 +48,7 @@ def license_page(code):
     created, check, error = request.args.get("created"), None, None
     if created is not None:
         created = created.strip().replace(",", "")
-        if created.isdigit() and len(created) <= 9:
+        if created.isascii() and created.isdigit() and len(created) <= 9:
             check = license_policy(license, int(created), now, current_terms())
         else:
             error = "Enter the number of accounts created in your control panel, e.g. 120."

@@ -1,9 +1,9 @@
 """Forms of the support console. Each action posts its own small form."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from app.forms import FlaskForm
 from app.models.user import ROLES, STAFF_ROLES
 from app.trials.forms import WholeNumberField
 from app.trials.service import MAX_EXTENSION_DAYS
@@ -93,6 +93,10 @@ class RoleForm(FlaskForm):
 
 class DisableForm(FlaskForm):
     submit = SubmitField("Disable")
+
+
+class ResetTwoFactorForm(FlaskForm):
+    submit = SubmitField("Reset two-factor")
 
 
 class EnableForm(FlaskForm):

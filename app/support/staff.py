@@ -9,6 +9,7 @@ from app import audit
 from app.exceptions import PortalError
 from app.mail import queue_email
 from app.models import User
+from app.models.sign_in import end_sessions
 from app.models.user import ROLES, STAFF_ROLES, normalize_email
 
 
@@ -53,6 +54,7 @@ def change_role(session, actor, user, role):
     if user.role == role:
         raise StaffError(f"{user.email} is already {role}.")
     previous, user.role = user.role, role
+    user.end_all_sessions()  # what the user may do changed: they sign in again
     audit.record(actor, "staff.role", customer=user, previous=previous, role=role)
     return user
 
@@ -64,6 +66,7 @@ def disable_user(session, actor, user, *, now):
     if user.disabled_at is not None:
         raise StaffError(f"{user.email} is already disabled.")
     user.disabled_at = now
+    end_sessions(session, user, now=now)
     audit.record(actor, "staff.disable", customer=user)
     return user
 
@@ -73,4 +76,14 @@ def enable_user(session, actor, user):
         raise StaffError(f"{user.email} is not disabled.")
     user.disabled_at = None
     audit.record(actor, "staff.enable", customer=user)
+    return user
+
+
+def reset_two_factor(session, actor, user, *, now):
+    """Clear a staff member's second factor: they set it up again at their next sign-in."""
+    if not user.totp_secret and not user.has_two_factor:
+        raise StaffError(f"{user.email} has no second factor set up.")
+    user.totp_secret = user.totp_confirmed_at = user.totp_last_step = user.recovery_code_hashes = None
+    end_sessions(session, user, now=now)
+    audit.record(actor, "staff.two_factor_reset", customer=user)
     return user

@@ -2,9 +2,10 @@
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.forms import FlaskForm
 
 MAX_EXPECTED_ACCOUNTS = 1_000_000
 

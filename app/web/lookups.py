@@ -42,5 +42,8 @@ def certificate_response(certificate):
     return Response(
         certificate.text,
         mimetype="text/plain",
-        headers={"Content-Disposition": f'attachment; filename="{certificate.filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{certificate.filename}"',
+            "Cache-Control": "no-store",
+        },
     )

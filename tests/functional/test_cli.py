@@ -16,9 +16,11 @@ def test_users_create_staff_from_stdin(runner, client):
     assert "Created support agent@example.com" in result.output
     user = db.session.scalar(select(User).where(User.email == "agent@example.com"))
     assert user.role == "support" and user.is_confirmed
-    assert (
-        Browser(client).login("agent@example.com", "a-long-staff-password").headers["Location"] == "/support/"
-    )
+    browser = Browser(client)
+    response = browser.login("agent@example.com", "a-long-staff-password")
+    assert response.headers["Location"] == "/login/two-factor/setup"
+    assert len(browser.set_up_two_factor()) == 10
+    assert browser.get("/support/").status_code == 200
 
 
 def test_users_create_prompts_for_the_password(runner):

@@ -24,7 +24,7 @@ def test_readyz_is_ready_when_database_key_and_queue_answer(client):
 @pytest.mark.parametrize(
     ("override", "part"),
     [
-        ({"SQLALCHEMY_DATABASE_URI": "sqlite:////nonexistent-folder/portal.db"}, "database"),
+        ({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/portal"}, "database"),
         ({"QUEUE_URL": "redis://127.0.0.1:1/13"}, "queue"),
         ({"LICENSE_KEYS_PATH": "/nonexistent-folder/license-keys.json"}, "signing key"),
     ],

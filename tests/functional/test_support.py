@@ -353,7 +353,8 @@ def test_admin_invites_a_staff_member_who_sets_a_password(admin_browser, admin, 
     link = link_in(email)
     newcomer.submit(link, {"password": "a-fresh-agent-passphrase", "confirm": "a-fresh-agent-passphrase"})
     response = newcomer.login(invited.email, "a-fresh-agent-passphrase")
-    assert response.headers["Location"] == "/support/"
+    assert response.headers["Location"] == "/login/two-factor/setup"
+    assert len(newcomer.set_up_two_factor()) == 10
     assert newcomer.get("/support/trials").status_code == 200
 
 
@@ -378,7 +379,9 @@ def test_admin_changes_a_role(admin_browser, admin, customer, app):
     [entry] = audit_entries()
     assert (entry.action, entry.details) == ("staff.role", {"previous": "customer", "role": "support"})
     promoted = Browser(app.test_client())
-    promoted.login(customer.email)
+    signed_in = promoted.login(customer.email)
+    assert signed_in.headers["Location"].startswith("/login/two-factor/setup")
+    assert len(promoted.set_up_two_factor()) == 10
     assert promoted.get("/support/").status_code == 200
 
 

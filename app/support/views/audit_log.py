@@ -5,6 +5,7 @@ from sqlalchemy import false, select
 
 from app.audit import entries as audit_entries
 from app.extensions import db
+from app.guards import id_number, page_number
 from app.models import AuditEntry, User
 from app.models.user import STAFF_ROLES, normalize_email
 from app.support.views import bp
@@ -35,7 +36,7 @@ def audit_action(action):
 
 @bp.route("/audit")
 def audit():
-    actor_id = request.args.get("actor", type=int)
+    actor_id = request.args.get("actor", type=id_number)
     customer_email = normalize_email(request.args.get("customer"))
     action = request.args.get("action") or ""
     query = audit_entries()
@@ -55,7 +56,10 @@ def audit():
     return render_template(
         "support/audit.html",
         page=db.paginate(
-            query, page=request.args.get("page", 1, type=int), per_page=ENTRIES_PER_PAGE, error_out=False
+            query,
+            page=request.args.get("page", 1, type=page_number),
+            per_page=ENTRIES_PER_PAGE,
+            error_out=False,
         ),
         actors=actors,
         actions=ACTIONS,

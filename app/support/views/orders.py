@@ -11,6 +11,7 @@ from app.billing.fulfilment import FulfilmentSettings
 from app.billing.gateway import GatewayError
 from app.exceptions import PortalError
 from app.extensions import db
+from app.guards import page_number
 from app.models import AuditEntry, Order
 from app.models.order import ORDER_STATUSES
 from app.support.forms import CancelOrderForm, RefundForm
@@ -42,7 +43,7 @@ def orders():
     else:
         status = ""
     page = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=ORDERS_PER_PAGE, error_out=False
+        query, page=request.args.get("page", 1, type=page_number), per_page=ORDERS_PER_PAGE, error_out=False
     )
     return render_template(
         "support/orders.html", page=page, status=status, filters=[*ORDER_STATUSES, FLAGGED]

@@ -9,8 +9,8 @@ from app.extensions import db
 from app.models import User
 from app.models.user import STAFF_ROLES
 from app.security import admin_required, safe_next
-from app.support.forms import DisableForm, EnableForm, InviteStaffForm, RoleForm
-from app.support.staff import change_role, disable_user, enable_user, invite_staff
+from app.support.forms import DisableForm, EnableForm, InviteStaffForm, ResetTwoFactorForm, RoleForm
+from app.support.staff import change_role, disable_user, enable_user, invite_staff, reset_two_factor
 from app.support.views import bp, console_action, now
 
 
@@ -114,3 +114,17 @@ def enable(user_id):
     if not EnableForm().validate_on_submit():
         return back_to_staff()
     return apply_staff_change(enable_user, user, "{user.email} can log in again.")
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@admin_required
+def reset_two_factor_of(user_id):
+    user = get_user(user_id)
+    if not ResetTwoFactorForm().validate_on_submit():
+        return back_to_staff()
+    return apply_staff_change(
+        reset_two_factor,
+        user,
+        "{user.email} sets up two-factor authentication again at next sign-in.",
+        now=now(),
+    )

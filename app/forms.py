@@ -1,0 +1,40 @@
+"""The base of every form: text without control characters, and never longer than a column holds."""
+
+import re
+
+from flask_wtf import FlaskForm as _FlaskForm
+from wtforms import PasswordField, StringField, TextAreaField
+
+# C0 controls and DEL; a multi-line field may hold line breaks and tabs.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# No text column is longer than this; a field's own Length validator is usually stricter.
+MAX_TEXT = 5000
+
+
+def text_problem(field):
+    value = field.data
+    if not isinstance(value, str) or not isinstance(field, StringField):
+        return None
+    if len(value) > MAX_TEXT:
+        return f"This is too long: at most {MAX_TEXT} characters."
+    if isinstance(field, PasswordField):
+        return "This contains control characters, which are not allowed." if "\x00" in value else None
+    pattern = _CONTROL_MULTILINE if isinstance(field, TextAreaField) else _CONTROL
+    if pattern.search(value):
+        what = (
+            "control characters" if isinstance(field, TextAreaField) else "line breaks or control characters"
+        )
+        return f"This contains {what}, which are not allowed here."
+    return None
+
+
+class FlaskForm(_FlaskForm):
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            problem = text_problem(field)
+            if problem:
+                field.errors = [*field.errors, problem] if isinstance(field.errors, list) else [problem]
+                valid = False
+        return valid

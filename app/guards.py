@@ -1,0 +1,58 @@
+"""Request-wide guards: ids in range, no caching of private pages, SQLite files kept private."""
+
+import os
+
+from flask_login import current_user
+from werkzeug.routing import IntegerConverter
+
+# The largest id the database stores (a signed 64-bit integer); larger ids in a URL are 404.
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id too large for the database is simply not found."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def id_number(text):
+    """`type=` for an id in a query string: out of range is no id at all (ValueError → the default)."""
+    value = int(text)
+    if not 0 < value <= MAX_ID:
+        raise ValueError(text)
+    return value
+
+
+def page_number(text):
+    """`type=` for a page number: beyond any real page is refused, so the first page shows."""
+    value = int(text)
+    if not 0 < value <= 1_000_000:
+        raise ValueError(text)
+    return value
+
+
+def _private_sqlite_file(uri):
+    """Create the SQLite file readable by its owner only: it holds password hashes and live links."""
+    prefix = "sqlite:///"
+    if not uri.startswith(prefix) or uri == prefix or ":memory:" in uri:
+        return
+    path = uri[len(prefix) :].split("?", 1)[0]
+    if not path:
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def init_app(app):
+    app.url_map.converters["int"] = IdConverter
+    _private_sqlite_file(app.config.get("SQLALCHEMY_DATABASE_URI") or "")
+
+    @app.after_request
+    def no_store_for_signed_in_pages(response):
+        if "Cache-Control" not in response.headers and current_user and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,164 @@
+"""Staff sign in with a second factor; customers may turn it on; sessions end on the server."""
+
+import re
+import time
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEntry, SignInSession, User
+from config import ProductionConfig
+from tests.conftest import PASSWORD, TOTP_SECRET, Browser
+
+
+def test_staff_sign_in_asks_for_the_authentication_code(browser, staff):
+    response = browser.submit("/login", {"email": staff.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/login/code"
+    assert browser.get("/support/").status_code != 200  # the password alone signs no one in
+    page = browser.get("/login/code").get_data(as_text=True)
+    assert "Authentication code" in page
+    wrong = browser.submit("/login/code", {"code": "000000"})
+    assert "This code is not correct" in wrong.get_data(as_text=True)
+    right = browser.submit("/login/code", {"code": pyotp.TOTP(TOTP_SECRET).now()})
+    assert right.headers["Location"] == "/support/"
+    assert browser.get("/support/").status_code == 200
+
+
+def test_an_authentication_code_works_once(app, staff):
+    first, second = Browser(app.test_client()), Browser(app.test_client())
+    code = pyotp.TOTP(TOTP_SECRET).now()
+    for b in (first, second):
+        b.submit("/login", {"email": staff.email, "password": PASSWORD})
+    assert first.submit("/login/code", {"code": code}).headers["Location"] == "/support/"
+    assert "not correct" in second.submit("/login/code", {"code": code}).get_data(as_text=True)
+
+
+def test_codes_are_rate_limited_like_passwords(browser, staff):
+    browser.submit("/login", {"email": staff.email, "password": PASSWORD})
+    statuses = [browser.submit("/login/code", {"code": "123456"}).status_code for _ in range(6)]
+    assert statuses[:5] == [200] * 5 and statuses[5] == 429
+
+
+def test_staff_without_a_second_factor_set_it_up_at_first_sign_in(browser, make_user):
+    user = make_user(email="new.agent@example.com", role="support", totp_secret=None)
+    assert browser.login(user.email).headers["Location"] == "/login/two-factor/setup"
+    page = browser.get("/login/two-factor/setup").get_data(as_text=True)
+    assert "<svg" in page and "Authentication code" in page
+    codes = browser.set_up_two_factor()
+    assert len(set(codes)) == 10
+    assert browser.get("/support/").status_code == 200
+    # a recovery code signs in once
+    browser.logout()
+    again = Browser(browser.client)
+    again.submit("/login", {"email": user.email, "password": PASSWORD})
+    assert again.submit("/login/code", {"code": codes[0]}).headers["Location"] == "/support/"
+    again.logout()
+    again.submit("/login", {"email": user.email, "password": PASSWORD})
+    assert "not correct" in again.submit("/login/code", {"code": codes[0]}).get_data(as_text=True)
+
+
+def test_a_wrong_setup_code_turns_nothing_on(browser, make_user):
+    user = make_user(email="new.agent@example.com", role="support", totp_secret=None)
+    browser.login(user.email)
+    page = browser.submit("/login/two-factor/setup", {"code": "000000"}).get_data(as_text=True)
+    assert "This code is not correct" in page
+    db.session.rollback()
+    assert db.session.get(User, user.id).totp_confirmed_at is None
+    assert browser.get("/support/").status_code != 200
+
+
+def test_customers_may_turn_two_factor_on_and_off(customer_browser, customer):
+    page = customer_browser.get("/account/security").get_data(as_text=True)
+    assert "Turn on two-factor authentication" in page
+    assert len(customer_browser.set_up_two_factor()) == 10
+    customer_browser.logout()
+    response = customer_browser.submit("/login", {"email": customer.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/login/code"
+    code = pyotp.TOTP(db.session.get(User, customer.id).totp_secret).at(time.time() + 30)
+    assert customer_browser.submit("/login/code", {"code": code}).headers["Location"] == "/licenses"
+    customer_browser.submit(
+        "/account/security/two-factor/off", {"code": "111111"}, form_url="/account/security"
+    )
+    db.session.rollback()
+    assert db.session.get(User, customer.id).has_two_factor
+
+
+def test_admin_resets_a_staff_members_second_factor_with_an_audit_entry(browser, make_user, staff):
+    admin = make_user(email="admin@example.com", role="admin")
+    browser.login(admin.email)
+    response = browser.submit(f"/support/users/{staff.id}/two-factor/reset", form_url="/support/staff")
+    assert response.status_code == 302
+    db.session.rollback()
+    assert db.session.get(User, staff.id).totp_secret is None
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "staff.two_factor_reset"))
+    assert Browser(browser.client.application.test_client()).login(staff.email).headers["Location"] == (
+        "/login/two-factor/setup"
+    )
+
+
+def test_the_demo_support_user_sets_up_two_factor_with_the_printed_secret(runner, client):
+    result = runner.invoke(args=["demo"])
+    secret = re.search(r"authenticator secret \(two-factor\): ([A-Z2-7]+)", result.output).group(1)
+    browser = Browser(client)
+    assert browser.login("support@example.com", "demo-support-pass").headers["Location"] == (
+        "/login/two-factor/setup"
+    )
+    assert secret in browser.get("/login/two-factor/setup").get_data(as_text=True)
+    browser.submit("/login/two-factor/setup", {"code": pyotp.TOTP(secret).now()})
+    assert browser.get("/support/").status_code == 200
+
+
+@pytest.mark.parametrize("env", ["production"])
+def test_demo_refuses_outside_development(app, env, monkeypatch):
+    app.config["ENV_NAME"] = env
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code != 0 and "only runs with PORTAL_ENV=development" in result.output
+    assert db.session.scalars(select(User)).all() == []
+    assert env == ProductionConfig.ENV_NAME
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def _cookies(client):
+    return {c.key: c.value for c in client._cookies.values()}
+
+
+def test_logout_ends_the_session_and_its_remember_cookie(app, customer):
+    browser = Browser(app.test_client())
+    browser.login(customer.email, remember="y")
+    copied = _cookies(browser.client)
+    browser.logout()
+    thief = app.test_client()
+    for name, value in copied.items():
+        thief.set_cookie(name, value, domain="portal.test")
+    assert thief.get("/licenses").status_code == 302  # to the login page
+    only_remember = app.test_client()
+    only_remember.set_cookie("remember_token", copied["remember_token"], domain="portal.test")
+    assert only_remember.get("/licenses").status_code == 302
+
+
+def test_security_lists_sessions_and_signs_out_everywhere(app, customer):
+    laptop, phone = Browser(app.test_client()), Browser(app.test_client())
+    laptop.login(customer.email)
+    phone.login(customer.email, remember="y")
+    page = laptop.get("/account/security").get_data(as_text=True)
+    assert page.count("<tr>") == 3  # the header and two sessions
+    assert "Sign out everywhere" in page and "this browser" in page
+    response = laptop.submit("/account/security/sign-out-everywhere", form_url="/account/security")
+    assert response.headers["Location"] == "/login"
+    assert phone.get("/licenses").status_code == 302
+    assert laptop.get("/licenses").status_code == 302
+    assert db.session.scalars(select(SignInSession).where(SignInSession.ended_at.is_(None))).all() == []
+
+
+def test_a_role_change_or_disabling_ends_every_session(app, make_user, staff):
+    admin = make_user(email="admin@example.com", role="admin")
+    agent = Browser(app.test_client())
+    agent.login(staff.email)
+    boss = Browser(app.test_client())
+    boss.login(admin.email)
+    boss.submit(f"/support/users/{staff.id}/role", {"role": "admin"}, form_url="/support/staff")
+    assert agent.get("/support/").status_code != 200
