@@ -65,9 +65,10 @@ def register_services(app):
 def register_blueprints(app):
     from app import auth, portal, support
     from app.billing import views as billing
+    from app.contact import views as contact
     from app.trials import views as trials
 
-    for module in (auth, portal, billing, trials, support):
+    for module in (auth, portal, billing, trials, support, contact):
         app.register_blueprint(module.bp)
 
 

@@ -1,5 +1,6 @@
 """The portal's data, one module per aggregate."""
 
+from app.models.contact import CustomerNote, SupportMessage
 from app.models.license import Certificate, License, LicenseKind, LicenseStatus
 from app.models.order import Order, OrderStatus, StripeEvent
 from app.models.outbox import OutboxMessage
@@ -9,6 +10,7 @@ from app.models.user import User
 __all__ = [
     "AuditEntry",
     "Certificate",
+    "CustomerNote",
     "License",
     "LicenseKind",
     "LicenseStatus",
@@ -16,6 +18,7 @@ __all__ = [
     "OrderStatus",
     "OutboxMessage",
     "StripeEvent",
+    "SupportMessage",
     "TrialRequest",
     "TrialRequestStatus",
     "User",

@@ -92,3 +92,12 @@ class DisableForm(FlaskForm):
 
 class EnableForm(FlaskForm):
     submit = SubmitField("Enable")
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField("Note", filters=[_strip], render_kw={"rows": 3})
+    submit = SubmitField("Add note")
+
+
+class SimpleActionForm(FlaskForm):
+    """A button that only needs the CSRF token."""

@@ -2,6 +2,19 @@
 (function () {
   "use strict";
 
+  // The menu button (narrow screens): a real button that says whether the menu is open.
+  var toggle = document.querySelector(".nav-toggle");
+  var nav = document.getElementById("site-nav");
+  if (toggle && nav) {
+    toggle.hidden = false;
+    toggle.closest(".site-header").classList.add("has-menu-button");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      nav.classList.toggle("open", open);
+    });
+  }
+
   // Copy buttons: <button data-copy-target="#id">.
   document.querySelectorAll("[data-copy-target]").forEach(function (button) {
     button.hidden = false;
