@@ -1,5 +1,6 @@
 """Operator commands: flask users, outbox, keys, license and demo."""
 
+import os
 import sys
 
 import click
@@ -110,25 +111,17 @@ def extract(ctx):
     sys.exit(extractor.main(ctx.args))
 
 
-DEMO_USERS = (
-    ("customer@example.com", "customer", "Demo Hosting Ltd", "demo-customer-pass"),
-    ("support@example.com", "support", None, "demo-support-pass"),
-)
-
-
 @click.command("demo")
 def demo():
-    """Create the demo customer and support user (idempotent) and print their logins."""
-    click.echo("Demo logins for http://127.0.0.1:5000/login :")
-    for email, role, company, password in DEMO_USERS:
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = User(email=email, role=role, company=company, confirmed_at=utcnow())
-            db.session.add(user)
-        if not user.check_password(password):
-            user.set_password(password)
+    """Create the demo data (idempotent) and print the logins, with the portal's address from PORT."""
+    from app.demo import create_demo
+    from app.web.services import current_keyring, current_terms
+
+    logins = create_demo(db.session, current_keyring(), current_terms())
+    port = os.environ.get("PORT", "5000")
+    click.echo(f"Demo logins for http://127.0.0.1:{port}/login :")
+    for email, role, password in logins:
         click.echo(f"  {role:9} {email}  password: {password}")
-    db.session.commit()
 
 
 def init_app(app):
