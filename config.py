@@ -65,7 +65,7 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     PORTAL_NAME = os.environ.get("PORTAL_NAME", "License Portal")
-    PRODUCT_NAME = os.environ.get("PRODUCT_NAME", "the control panel")
+    PRODUCT_NAME = os.environ.get("PRODUCT_NAME", "the hosting control panel")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", f"{PORTAL_NAME} <licenses@localhost>")
     SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@localhost")
 
