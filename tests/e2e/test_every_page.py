@@ -160,3 +160,35 @@ def test_the_menu_opens_with_the_keyboard_on_a_phone(page, demo):
     page.keyboard.press("Enter")
     page.wait_for_url("**/orders")
     assert page.get_by_role("heading", name="Orders").is_visible()
+
+
+def test_the_live_price_and_the_amounts_message_never_disagree(page, demo, output_dir):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 390, "height": 900})
+    log_in(page, CUSTOMER[0], CUSTOMER[3])
+    page.goto("/orders/new")
+    expect(page.locator(".order-steps [aria-current=step]")).to_contain_text("Amount")
+    expect(page.locator("[data-price-label]")).to_have_text("Price of one pack")
+    amount = page.get_by_label("License amount you want to buy")
+    amount.fill("30")
+    page.get_by_role("button", name="Review the order").click()
+    expect(page.locator(".field-error")).to_have_text("30 is not a whole number of packs: buy 25 or 50.")
+    expect(page.locator(".field-error")).to_have_count(1)
+    expect(page.locator("[data-price]")).to_be_hidden()
+
+    page.get_by_label("License amount you want to buy").fill("50")
+    expect(page.locator(".field-error")).to_have_count(0)
+    expect(page.locator("[data-price]")).to_have_text("2 packs × 25 accounts × $4.50 = $225.00")
+    expect(page.locator("[data-price-label]")).to_have_text("Price")
+    page.screenshot(path=str(output_dir / "order-amount-390.png"), full_page=True)
+
+    page.get_by_label("License amount you want to buy").fill("")
+    expect(page.locator("[data-price-label]")).to_have_text("Price of one pack")
+    page.get_by_role("button", name="Review the order").click()
+    expect(page.locator(".order-steps [aria-current=step]")).to_contain_text("Amount")
+    page.get_by_label("License amount you want to buy").fill("50")
+    page.get_by_role("button", name="Review the order").click()
+    expect(page.locator(".order-steps [aria-current=step]")).to_contain_text("Review")
+    expect(page.get_by_role("button", name="Place the order and enter your card")).to_be_visible()
+    page.screenshot(path=str(output_dir / "order-review-390.png"), full_page=True)

@@ -39,12 +39,12 @@ def order_accounts(page, accounts, price, accounts_after, shots, name):
     expect(page.locator("[data-price]")).to_have_text(price)
     expect(page.locator("[data-accounts-after]")).to_have_text(str(accounts_after))
     page.screenshot(path=shots / f"{name}-1-amount.png", full_page=True)
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Review the order").click()
     expect(page.get_by_role("heading", name="Confirm your order")).to_be_visible()
     expect(page.locator("#price")).to_have_text(price)
     expect(page.locator("#accounts-after")).to_have_text(str(accounts_after))
     page.screenshot(path=shots / f"{name}-2-confirm.png", full_page=True)
-    page.get_by_role("button", name=re.compile(r"^Confirm and pay")).click()
+    page.get_by_role("button", name="Place the order and enter your card").click()
     expect(page.get_by_role("heading", name="Pay by card")).to_be_visible()
 
 
