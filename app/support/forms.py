@@ -71,8 +71,16 @@ class ReinstateForm(FlaskForm):
 
 
 class RefundForm(FlaskForm):
-    reason = _reason("Reason", "Give a reason for the refund: the customer receives it.")
+    reason = _reason("Reason (for staff only)", "Give a reason for the refund, for the audit log.")
     submit = SubmitField("Refund in full")
+
+
+class PartialRefundForm(FlaskForm):
+    packs = WholeNumberField(
+        "Packs to refund", maximum=1_000_000, message="Enter how many whole packs to refund, like 1 or 2."
+    )
+    reason = _reason("Reason (for staff only)", "Give a reason for the refund, for the audit log.")
+    submit = SubmitField("Refund these packs")
 
 
 class InviteStaffForm(FlaskForm):

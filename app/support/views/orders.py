@@ -7,10 +7,11 @@ from sqlalchemy.orm import selectinload
 
 from app.billing.fulfilment import FulfilmentSettings
 from app.extensions import db
+from app.formatting import money
 from app.models import AuditEntry, Order
 from app.models.order import ORDER_STATUSES
-from app.support.forms import RefundForm
-from app.support.refunds import refund_order
+from app.support.forms import PartialRefundForm, RefundForm
+from app.support.refunds import refund_order, refund_packs, refundable_packs
 from app.support.views import bp, console_action, now, signing
 from app.support.views.customers import audit_trail
 from app.web.services import current_gateway
@@ -45,13 +46,15 @@ def orders():
     )
 
 
-def render_order(order, *, refund_form=None, refund_error=None, status=200):
+def render_order(order, *, refund_form=None, refund_error=None, partial_form=None, status=200):
     return render_template(
         "support/order.html",
         order=order,
         now=now(),
         refund_form=refund_form or RefundForm(),
         refund_error=refund_error,
+        partial_form=partial_form or PartialRefundForm(),
+        refundable_packs=refundable_packs(order),
         trail=audit_trail(AuditEntry.order_id == order.id),
     ), status
 
@@ -87,6 +90,41 @@ def refund(order_id):
         ),
         lambda _: (
             f"Order #{order.id} refunded: the license has a new certificate and the customer is emailed."
+        ),
+        back=redirect(url_for("support.order", order_id=order.id)),
+        refused=refused,
+    )
+
+
+@bp.route("/orders/<int:order_id>/partial-refund", methods=["POST"])
+def partial_refund(order_id):
+    order = get_order(order_id)
+    form = PartialRefundForm()
+    if not form.validate_on_submit():
+        return render_order(order, partial_form=form, status=400)
+
+    def refused(error):
+        return render_order(
+            get_order(order_id), partial_form=form, refund_error=f"Not refunded: {error.message}", status=400
+        )
+
+    given = signing()
+    settings = FulfilmentSettings(keyring=given["keyring"], terms=given["terms"])
+    return console_action(
+        lambda: refund_packs(
+            db.session,
+            order,
+            current_user,
+            packs=form.packs.data,
+            reason=form.reason.data,
+            gateway=current_gateway(),
+            settings=settings,
+            now=given["now"],
+        ),
+        lambda certificate: (
+            f"Refunded {money(order.amount_cents // order.packs * form.packs.data, order.currency)}"
+            f" of order #{order.id}: the license has a new certificate"
+            f" (serial {certificate.serial}) and the customer is emailed."
         ),
         back=redirect(url_for("support.order", order_id=order.id)),
         refused=refused,
