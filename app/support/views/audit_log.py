@@ -11,6 +11,7 @@ from app.extensions import db
 from app.formatting import datetime_, money
 from app.models import AuditEntry, User
 from app.models.user import STAFF_ROLES, normalize_email
+from app.support.exports import DateRange, csv_response, minute
 from app.support.views import bp
 
 ENTRIES_PER_PAGE = 50
@@ -90,6 +91,26 @@ def audit():
         query = query.where(AuditEntry.customer_id == customer.id if customer else false())
     if action:
         query = query.where(AuditEntry.action == action)
+    dates = DateRange(request.args)
+    query = dates.apply(query, AuditEntry.created_at)
+    if request.args.get("format") == "csv" and not dates.error:
+        return csv_response(
+            "audit-log.csv",
+            ["when", "who", "what", "customer", "license", "order", "details", "reason"],
+            (
+                [
+                    minute(e.created_at),
+                    e.actor.email if e.actor else "Stripe / system",
+                    audit_summary(e),
+                    e.customer.email if e.customer else "",
+                    e.license.code if e.license else "",
+                    e.order.id if e.order else "",
+                    audit_details(e),
+                    e.reason,
+                ]
+                for e in db.session.scalars(query)
+            ),
+        )
     actors = db.session.scalars(
         select(User)
         .where(User.role.in_(STAFF_ROLES) | User.id.in_(select(AuditEntry.actor_id)))
@@ -106,4 +127,5 @@ def audit():
         customer_email=customer_email,
         customer_missing=bool(customer_email) and customer is None,
         action=action,
-    )
+        dates=dates,
+    ), (400 if dates.error else 200)

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.formatting import money
 from app.models import AuditEntry, Order
 from app.models.order import ORDER_STATUSES
+from app.support.exports import DateRange, csv_response, minute
 from app.support.forms import PartialRefundForm, RefundForm
 from app.support.refunds import refund_order, refund_packs, refundable_packs
 from app.support.views import bp, console_action, now, signing
@@ -27,6 +28,7 @@ def get_order(order_id):
 @bp.route("/orders")
 def orders():
     status = request.args.get("status") or ""
+    dates = DateRange(request.args)
     query = (
         select(Order)
         .order_by(Order.created_at.desc(), Order.id.desc())
@@ -38,12 +40,52 @@ def orders():
         query = query.where(Order.flagged.is_(True))
     else:
         status = ""
+    query = dates.apply(query, Order.created_at)
+    if request.args.get("format") == "csv" and not dates.error:
+        return csv_response(
+            "orders.csv",
+            [
+                "order",
+                "placed",
+                "paid",
+                "customer",
+                "license",
+                "kind",
+                "accounts",
+                "packs",
+                "amount",
+                "currency",
+                "refunded",
+                "status",
+                "card_last4",
+                "stripe_payment",
+            ],
+            (
+                [
+                    o.id,
+                    minute(o.created_at),
+                    minute(o.paid_at),
+                    o.user.email,
+                    o.license.code if o.license else "",
+                    o.kind,
+                    o.accounts,
+                    o.packs,
+                    f"{o.amount_cents / 100:.2f}",
+                    o.currency,
+                    f"{o.refunded_cents / 100:.2f}",
+                    o.status,
+                    o.card_last4,
+                    o.stripe_payment_intent_id,
+                ]
+                for o in db.session.scalars(query)
+            ),
+        )
     page = db.paginate(
         query, page=request.args.get("page", 1, type=int), per_page=ORDERS_PER_PAGE, error_out=False
     )
     return render_template(
-        "support/orders.html", page=page, status=status, filters=[*ORDER_STATUSES, FLAGGED]
-    )
+        "support/orders.html", page=page, status=status, filters=[*ORDER_STATUSES, FLAGGED], dates=dates
+    ), (400 if dates.error else 200)
 
 
 def render_order(order, *, refund_form=None, refund_error=None, partial_form=None, status=200):
