@@ -72,7 +72,9 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "License Portal <licenses@localhost>")
+    PORTAL_NAME = os.environ.get("PORTAL_NAME", "License Portal")
+    PRODUCT_NAME = os.environ.get("PRODUCT_NAME", "the hosting control panel")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", f"{PORTAL_NAME} <licenses@localhost>")
     SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@localhost")
 
     # The task queue: Redis when QUEUE_URL=redis://host:6379/0, else a SQLite file (QUEUE_PATH).

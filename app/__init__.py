@@ -95,9 +95,10 @@ def register_blueprints(app):
     from app import auth, portal, support
     from app.api import views as api
     from app.billing import views as billing
+    from app.contact import views as contact
     from app.trials import views as trials
 
-    for module in (auth, portal, billing, trials, support, api):
+    for module in (auth, portal, billing, trials, support, api, contact):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.revocations_bp)
 

@@ -1,5 +1,6 @@
 """Operator commands: flask users, outbox, keys, license and demo."""
 
+import os
 import sys
 
 import click
@@ -129,30 +130,23 @@ def worker(workers, no_periodic):
     queue.worker(app, workers=workers, periodic=not no_periodic).run()
 
 
-DEMO_USERS = (
-    ("customer@example.com", "customer", "Demo Hosting Ltd", "demo-customer-pass"),
-    ("support@example.com", "support", None, "demo-support-pass"),
-)
-
-
 @click.command("demo")
 def demo():
-    """Create the demo customer and support user (idempotent) and print their logins.
+    """Create the demo data (idempotent) and print the logins, with the portal's address from PORT.
 
     Development and tests only: elsewhere the demo passwords would be public ways in.
     """
+    from app.demo import create_demo
+    from app.web.services import current_keyring, current_terms
+
     if current_app.config["ENV_NAME"] not in ("development", "test"):
         raise click.ClickException("flask demo only runs with PORTAL_ENV=development.")
-    base = current_app.config.get("PORTAL_URL") or "http://127.0.0.1:5000"
-    click.echo(f"Demo logins for {base}/login :")
-    for email, role, company, password in DEMO_USERS:
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = User(email=email, role=role, company=company, confirmed_at=utcnow())
-            db.session.add(user)
-        if not user.check_password(password):
-            user.set_password(password)
+    logins = create_demo(db.session, current_keyring(), current_terms())
+    port = os.environ.get("PORT", "5000")
+    click.echo(f"Demo logins for http://127.0.0.1:{port}/login :")
+    for email, role, password in logins:
         click.echo(f"  {role:9} {email}  password: {password}")
+        user = db.session.scalar(select(User).where(User.email == email))
         if user.is_staff:
             if not user.totp_secret:
                 user.totp_secret = new_secret()  # set up at the first sign-in, with this secret

@@ -22,11 +22,12 @@ from app.models.base import utcnow
 log = logging.getLogger(__name__)
 
 
-def queue_email(recipient, subject, template, attachments=(), **context):
+def queue_email(recipient, subject, template, attachments=(), reply_to=None, **context):
     """Add a message rendered from templates/email/<template>.{txt,html} to the session."""
     message = OutboxMessage(
         recipient=recipient,
         subject=subject,
+        reply_to=reply_to,
         text_body=render_template(f"email/{template}.txt", **context),
         html_body=render_template(f"email/{template}.html", subject=subject, **context),
         attachments=list(attachments),
@@ -40,6 +41,8 @@ def _build(message, config):
     email["Subject"] = message.subject
     email["From"] = config["MAIL_DEFAULT_SENDER"]
     email["To"] = message.recipient
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
     email["Message-ID"] = make_msgid(domain="license-portal")
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")

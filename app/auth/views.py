@@ -135,9 +135,22 @@ def _user_for(tokens, token, state_of):
     return user, None
 
 
+def _confirmed_already(token):
+    """Whether a confirmation link, used or not, was made for an address that is now confirmed."""
+    try:
+        user_id, _ = _confirm_tokens().load(token)
+    except TokenInvalid:
+        return False
+    user = db.session.get(User, user_id)
+    return user is not None and user.is_confirmed
+
+
 @bp.route("/confirm/<token>")
 def confirm(token):
     user, problem = _user_for(_confirm_tokens(), token, confirmation_state)
+    if user is None and _confirmed_already(token):
+        flash("Your email address is already confirmed.", "info")
+        return redirect(url_for("portal.home" if current_user.is_authenticated else "auth.login"))
     if user is None:
         flash(f"{problem} Log in to ask for a new confirmation link.", "error")
         return redirect(url_for("portal.home" if current_user.is_authenticated else "auth.login"))

@@ -218,8 +218,9 @@ class StripeGateway:
         reason: str,
         *,
         idempotency_key: str | None = None,
+        amount_cents: int | None = None,
     ) -> RefundInfo:
-        """Refund a payment in full; ``reason`` (free text) goes into its metadata.
+        """Refund a payment, in full or ``amount_cents`` of it; ``reason`` (free text) goes into its metadata.
 
         Stripe's own ``reason`` field takes only three fixed values, and
         localstripe refuses it altogether, so the portal's words travel as
@@ -227,6 +228,8 @@ class StripeGateway:
         repeated click cannot refund twice.
         """
         params = {"payment_intent": payment_intent_id}
+        if amount_cents is not None:
+            params["amount"] = amount_cents
         if reason:
             params["metadata"] = {"reason": reason[:_METADATA_VALUE_LIMIT]}
         options = {"idempotency_key": idempotency_key} if idempotency_key else None

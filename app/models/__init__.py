@@ -1,5 +1,6 @@
 """The portal's data, one module per aggregate."""
 
+from app.models.contact import CustomerNote, SupportMessage
 from app.models.installation import Installation, UsageReport
 from app.models.license import Certificate, License, LicenseKind, LicenseStatus
 from app.models.order import Order, OrderStatus, StripeEvent
@@ -12,6 +13,7 @@ __all__ = [
     "AuditEntry",
     "Certificate",
     "Installation",
+    "CustomerNote",
     "License",
     "LicenseKind",
     "LicenseStatus",
@@ -20,6 +22,7 @@ __all__ = [
     "OutboxMessage",
     "SignInSession",
     "StripeEvent",
+    "SupportMessage",
     "TrialRequest",
     "TrialRequestStatus",
     "UsageReport",

@@ -71,13 +71,21 @@ class ReinstateForm(FlaskForm):
 
 
 class RefundForm(FlaskForm):
-    reason = _reason("Reason", "Give a reason for the refund: the customer receives it.")
+    reason = _reason("Reason (for staff only)", "Give a reason for the refund, for the audit log.")
     submit = SubmitField("Refund in full")
 
 
 class CancelOrderForm(FlaskForm):
     reason = _reason("Reason", "Give a reason for cancelling: the customer sees it on the order.", 500)
     submit = SubmitField("Cancel order")
+
+
+class PartialRefundForm(FlaskForm):
+    packs = WholeNumberField(
+        "Packs to refund", maximum=1_000_000, message="Enter how many whole packs to refund, like 1 or 2."
+    )
+    reason = _reason("Reason (for staff only)", "Give a reason for the refund, for the audit log.")
+    submit = SubmitField("Refund these packs")
 
 
 class InviteStaffForm(FlaskForm):
@@ -101,3 +109,12 @@ class ResetTwoFactorForm(FlaskForm):
 
 class EnableForm(FlaskForm):
     submit = SubmitField("Enable")
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField("Note", filters=[_strip], render_kw={"rows": 3})
+    submit = SubmitField("Add note")
+
+
+class SimpleActionForm(FlaskForm):
+    """A button that only needs the CSRF token."""

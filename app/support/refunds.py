@@ -6,10 +6,14 @@ at once, one refund at Stripe, and applying it to the license happens once
 (Stripe's later ``charge.refunded`` event finds the order already refunded).
 """
 
+from sqlalchemy import select
+
 from app import audit
 from app.billing.fulfilment import apply_full_refund
 from app.exceptions import PortalError
-from app.models import OrderStatus
+from app.licensing.issuing import issue_next_certificate
+from app.mail import queue_email
+from app.models import License, OrderStatus
 
 
 class RefundError(PortalError):
@@ -23,9 +27,13 @@ def refund_order(session, order, actor, *, reason, gateway, settings, now):
     """
     reason = (reason or "").strip()
     if not reason:
-        raise RefundError("Give a reason for the refund: the customer receives it.")
+        raise RefundError("Give a reason for the refund (for staff: the customer is told only the amount).")
     if order.status != OrderStatus.PAID or not order.stripe_payment_intent_id:
         raise RefundError(f"Order #{order.id} is {order.status}: only a paid order can be refunded.")
+    if order.refunded_cents:
+        raise RefundError(
+            f"Part of order #{order.id} is refunded already: refund more of it by packs (a partial refund)."
+        )
     refund = gateway.refund(
         order.stripe_payment_intent_id,
         reason,
@@ -41,6 +49,87 @@ def refund_order(session, order, actor, *, reason, gateway, settings, now):
         license=order.license,
         reason=reason,
         amount_cents=refund.amount,
+        stripe_refund=refund.id,
+        serial=certificate.serial,
+    )
+    return certificate
+
+
+def refundable_packs(order):
+    """How many of the order's packs a partial refund may still take: all but one not yet refunded."""
+    if order.packs <= 0:
+        return 0
+    refunded = order.refunded_cents // (order.amount_cents // order.packs) if order.amount_cents else 0
+    return max(0, order.packs - refunded - 1)
+
+
+def refund_packs(session, order, actor, *, packs, reason, gateway, settings, now):
+    """Refund ``packs`` whole packs of a paid order at Stripe, take their accounts off the license,
+    issue the new certificate and email the customer (the amount and accounts, not ``reason``).
+
+    The order stays paid with what is left; at least one pack stays (a full refund takes all).
+    Stripe refuses (GatewayError) before anything changes; the idempotency key names the packs
+    refunded so far, so a repeated click refunds once.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise RefundError("Give a reason for the refund (for staff: the customer is told only the amount).")
+    if order.status != OrderStatus.PAID or not order.stripe_payment_intent_id:
+        raise RefundError(f"Order #{order.id} is {order.status}: only a paid order can be refunded.")
+    most = refundable_packs(order)
+    if not isinstance(packs, int) or packs < 1:
+        raise RefundError("Enter how many whole packs to refund, 1 or more.")
+    if packs > most:
+        raise RefundError(
+            f"Order #{order.id} can have at most {most} pack{'s' if most != 1 else ''} refunded this way"
+            " (one pack stays): use Refund in full to refund the whole order."
+            if most
+            else f"Order #{order.id} has no pack left to refund by packs: use Refund in full."
+        )
+    pack_cents = order.amount_cents // order.packs
+    pack_accounts = order.accounts // order.packs
+    amount = packs * pack_cents
+    already = order.refunded_cents
+    refund = gateway.refund(
+        order.stripe_payment_intent_id,
+        reason,
+        idempotency_key=f"partial-refund-{order.id}-{already}-{amount}",
+        amount_cents=amount,
+    )
+    license = session.execute(
+        select(License)
+        .where(License.id == order.license_id)
+        .with_for_update(of=License)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    removed = packs * pack_accounts
+    license.accounts = max(0, license.accounts - removed)
+    # An absolute total: Stripe's charge.refunded for this refund, if it came first, wrote the same.
+    order.refunded_cents = already + amount
+    order.flagged, order.flag_reason = False, None
+    certificate = issue_next_certificate(
+        session, license, settings.keyring, settings.terms, reason="partial_refund", now=now
+    )
+    queue_email(
+        order.user.email,
+        f"Part of order {order.id} refunded: new certificate for license {license.code}",
+        "partial_refund",
+        attachments=[certificate.attachment()],
+        order=order,
+        license=license,
+        certificate=certificate,
+        amount_cents=amount,
+        accounts_removed=removed,
+    )
+    audit.record(
+        actor,
+        "order.partial_refund",
+        order=order,
+        license=license,
+        reason=reason,
+        amount_cents=refund.amount,
+        packs=packs,
+        accounts_removed=removed,
         stripe_refund=refund.id,
         serial=certificate.serial,
     )

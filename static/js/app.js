@@ -2,6 +2,53 @@
 (function () {
   "use strict";
 
+  // The menu button (narrow screens): a real button that says whether the menu is open.
+  var toggle = document.querySelector(".nav-toggle");
+  var nav = document.getElementById("site-nav");
+  if (toggle && nav) {
+    toggle.hidden = false;
+    toggle.closest(".site-header").classList.add("has-menu-button");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      nav.classList.toggle("open", open);
+    });
+  }
+
+  // Tables: on phones every row reads as a card, each cell labelled with its column
+  // (<td data-label>, from the header when a template gives none); a table that is
+  // still wider than its box scrolls inside it and can be scrolled with the keyboard.
+  document.querySelectorAll("table.table").forEach(function (table) {
+    var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, i) {
+        if (!cell.hasAttribute("data-label") && headers[i] && !cell.hasAttribute("colspan")) {
+          cell.setAttribute("data-label", headers[i]);
+        }
+      });
+    });
+    table.classList.add("table-stack");
+  });
+  var markScrollable = function () {
+    document.querySelectorAll(".table-wrap").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        var table = box.querySelector("table");
+        var caption = table && (table.getAttribute("aria-label") || table.id);
+        box.setAttribute("aria-label", caption ? "Table " + caption.replace(/-/g, " ") + ", scrolls sideways" : "Table, scrolls sideways");
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  };
+  markScrollable();
+  window.addEventListener("resize", markScrollable);
+
   // Copy buttons: <button data-copy-target="#id">.
   document.querySelectorAll("[data-copy-target]").forEach(function (button) {
     button.hidden = false;

@@ -39,12 +39,12 @@ def order_accounts(page, accounts, price, accounts_after, shots, name):
     expect(page.locator("[data-price]")).to_have_text(price)
     expect(page.locator("[data-accounts-after]")).to_have_text(str(accounts_after))
     page.screenshot(path=shots / f"{name}-1-amount.png", full_page=True)
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Review the order").click()
     expect(page.get_by_role("heading", name="Confirm your order")).to_be_visible()
     expect(page.locator("#price")).to_have_text(price)
     expect(page.locator("#accounts-after")).to_have_text(str(accounts_after))
     page.screenshot(path=shots / f"{name}-2-confirm.png", full_page=True)
-    page.get_by_role("button", name=re.compile(r"^Confirm and pay")).click()
+    page.get_by_role("button", name="Place the order and enter your card").click()
     expect(page.get_by_role("heading", name="Pay by card")).to_be_visible()
 
 
@@ -118,4 +118,58 @@ def test_declined_card_shows_the_message_and_pays_nothing(shop, output_dir):
     page.screenshot(path=output_dir / "declined-4-message.png", full_page=True)
     db.session.rollback()
     assert [order.status for order in db.session.scalars(select(Order))] == ["failed"]
+    assert page.js_errors == []
+
+
+def tab_to(page, text, limit=60):
+    """Press Tab until the focused element's text (or placeholder) starts with ``text``; no mouse."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return (e.getAttribute('placeholder') || e.value || e.textContent || '').trim(); }"
+        )
+        if focused.startswith(text):
+            return
+    raise AssertionError(f"Tab never reached {text!r}")
+
+
+def test_buy_a_license_with_only_the_keyboard_on_a_phone(shop, output_dir):
+    page = shop
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/account")
+    tab_to(page, "Menu")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Menu")).to_have_attribute("aria-expanded", "true")
+    tab_to(page, "My licenses")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="My licenses")).to_be_visible()
+    tab_to(page, "Order a new license")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Order a new license")).to_be_visible()
+
+    page.keyboard.type("50")  # the amount field has the focus
+    expect(page.locator("[data-price]")).to_have_text("2 packs × 25 accounts × $4.50 = $225.00")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Confirm your order")).to_be_visible()
+    tab_to(page, "Place the order")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Pay by card")).to_be_visible()
+
+    card = (
+        ("number", VISA),
+        ("exp_month", "12"),
+        ("exp_year", "34"),
+        ("cvc", "123"),
+        ("postal_code", "10115"),
+    )
+    for placeholder, value in card:
+        # localstripe's card form moves the focus on by itself when a field is full.
+        if page.evaluate("() => document.activeElement.getAttribute('placeholder')") != placeholder:
+            tab_to(page, placeholder)
+        page.keyboard.type(value)
+    page.screenshot(path=output_dir / "keyboard-card-390.png", full_page=True)
+    tab_to(page, "Pay $")
+    page.keyboard.press("Enter")
+    wait_until_paid(page, output_dir, "keyboard")
     assert page.js_errors == []

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import User
+from app.models import License, Order, TrialRequest, User
 from tests.conftest import Browser
 
 
@@ -46,16 +46,32 @@ def test_users_create_refuses_bad_input(runner, staff):
     assert db.session.scalar(select(User).where(User.email == "new@example.com")) is None
 
 
-def test_demo_creates_the_demo_logins_once(runner, client):
+def test_demo_creates_the_demo_data_once_and_prints_the_real_address(runner, client, monkeypatch):
+    monkeypatch.setenv("PORT", "5123")
     first = runner.invoke(args=["demo"])
     second = runner.invoke(args=["demo"])
-    assert first.exit_code == second.exit_code == 0
+    assert first.exit_code == second.exit_code == 0, first.output
+    assert "http://127.0.0.1:5123/login" in second.output
     assert "customer@example.com  password: demo-customer-pass" in second.output
     assert "support@example.com  password: demo-support-pass" in second.output
-    assert len(db.session.scalars(select(User)).all()) == 2
-    assert (
-        Browser(client).login("customer@example.com", "demo-customer-pass").headers["Location"] == "/licenses"
-    )
+    assert "admin@example.com  password: demo-admin-pass" in second.output
+    assert len(db.session.scalars(select(User)).all()) == 4
+
+    customer = Browser(client)
+    assert customer.login("customer@example.com", "demo-customer-pass").headers["Location"] == "/licenses"
+    [license] = db.session.scalars(select(License)).all()
+    assert license.kind == "paid" and len(license.certificates) == 2
+    statuses = sorted(order.status for order in db.session.scalars(select(Order)).all())
+    assert statuses == ["failed", "paid", "paid"]
+    assert license.code in customer.get("/licenses").get_data(as_text=True)
+    history = customer.get("/orders").get_data(as_text=True)
+    assert "Failed" in history or "failed" in history
+    [trial_request] = db.session.scalars(select(TrialRequest)).all()
+    assert trial_request.status == "pending" and trial_request.user.email == "trial@example.com"
+
+    admin = Browser(client.application.test_client())
+    admin.login("admin@example.com", "demo-admin-pass")
+    assert admin.get("/support/staff").status_code == 200
 
 
 def test_rate_limits_can_live_in_redis(app_settings):

@@ -125,7 +125,7 @@ def test_customer_page_shows_licenses_orders_trials_and_audit_trail(agent, custo
     page = page_text(agent.get(f"/support/customers/{customer.id}"))
 
     assert license.code in page and f"#{order.id}" in page and "$112.50" in page
-    assert "Testing the trail" in page and "revoked a license" in page
+    assert "Testing the trail" in page and "Revoked a license" in page
     assert "Example Hosting" in page
 
 

@@ -102,4 +102,11 @@ def index():
 
 
 # The console's pages, registered on `bp` when imported.
-from app.support.views import audit_log, customers, orders, staff_admin, trial_queue  # noqa: E402, F401
+from app.support.views import (  # noqa: E402, F401
+    audit_log,
+    customer_tools,
+    customers,
+    orders,
+    staff_admin,
+    trial_queue,
+)

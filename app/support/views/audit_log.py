@@ -1,13 +1,18 @@
 """The audit log of staff actions: read-only, filtered, newest first, a page at a time."""
 
+from contextlib import suppress
+from datetime import datetime
+
 from flask import render_template, request
 from sqlalchemy import false, select
 
 from app.audit import entries as audit_entries
 from app.extensions import db
+from app.formatting import datetime_, money
 from app.guards import id_number, page_number
 from app.models import AuditEntry, User
 from app.models.user import STAFF_ROLES, normalize_email
+from app.support.exports import DateRange, csv_response, minute
 from app.support.views import bp
 
 ENTRIES_PER_PAGE = 50
@@ -26,12 +31,53 @@ ACTIONS = {
     "staff.role": "changed a role",
     "staff.disable": "disabled an account",
     "staff.enable": "enabled an account",
+    "order.partial_refund": "refunded part of an order",
+    "customer.note": "added a note",
+    "customer.resend_confirmation": "sent a new confirmation link",
+    "customer.send_reset": "sent a password reset link",
 }
 
 
 @bp.app_template_filter("audit_action")
 def audit_action(action):
     return ACTIONS.get(action, action.replace(".", " ").replace("_", " "))
+
+
+@bp.app_template_filter("audit_summary")
+def audit_summary(entry):
+    """What happened, in words: "Refunded $112.50 of order #12", "Issued certificate serial 3"."""
+    details = entry.details or {}
+    order = entry.order
+    if entry.action in ("order.refund", "order.partial_refund") and order is not None:
+        amount = money(details.get("amount_cents", 0), order.currency)
+        text = f"Refunded {amount} of order #{order.id}"
+        if details.get("packs"):
+            text += f" ({details['packs']} pack{'s' if details['packs'] != 1 else ''})"
+        return text
+    text = audit_action(entry.action)
+    return text[:1].upper() + text[1:]
+
+
+@bp.app_template_filter("audit_details")
+def audit_details(entry):
+    """The entry's details as short phrases, without the internal keys."""
+    details = entry.details or {}
+    words = []
+    if "serial" in details:
+        words.append(f"new certificate, serial {details['serial']}")
+    if "days" in details:
+        words.append(f"{details['days']} more days")
+    if "ends_at" in details:
+        with suppress(TypeError, ValueError):
+            words.append(f"now ends {datetime_(datetime.fromisoformat(details['ends_at']))}")
+    if "hostname" in details:
+        words.append(f"server {details['hostname']}")
+    if "role" in details:
+        previous = f"{details['previous']} → " if "previous" in details else ""
+        words.append(f"role {previous}{details['role']}")
+    if "accounts_removed" in details:
+        words.append(f"{details['accounts_removed']} accounts removed")
+    return " · ".join(words)
 
 
 @bp.route("/audit")
@@ -48,6 +94,26 @@ def audit():
         query = query.where(AuditEntry.customer_id == customer.id if customer else false())
     if action:
         query = query.where(AuditEntry.action == action)
+    dates = DateRange(request.args)
+    query = dates.apply(query, AuditEntry.created_at)
+    if request.args.get("format") == "csv" and not dates.error:
+        return csv_response(
+            "audit-log.csv",
+            ["when", "who", "what", "customer", "license", "order", "details", "reason"],
+            (
+                [
+                    minute(e.created_at),
+                    e.actor.email if e.actor else "Stripe / system",
+                    audit_summary(e),
+                    e.customer.email if e.customer else "",
+                    e.license.code if e.license else "",
+                    e.order.id if e.order else "",
+                    audit_details(e),
+                    e.reason,
+                ]
+                for e in db.session.scalars(query)
+            ),
+        )
     actors = db.session.scalars(
         select(User)
         .where(User.role.in_(STAFF_ROLES) | User.id.in_(select(AuditEntry.actor_id)))
@@ -67,4 +133,5 @@ def audit():
         customer_email=customer_email,
         customer_missing=bool(customer_email) and customer is None,
         action=action,
-    )
+        dates=dates,
+    ), (400 if dates.error else 200)

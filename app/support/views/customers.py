@@ -2,26 +2,30 @@
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app import audit
 from app.api.installations import release
 from app.api.usage import license_usage
 from app.exceptions import PortalError
 from app.extensions import db
-from app.licensing.codes import LICENSE_CODE_PREFIX, normalize_license_code
+from app.licensing.codes import LICENSE_CODE_PREFIX, is_license_code, normalize_license_code
 from app.licensing.issuing import license_by_code, licenses_of
 from app.models import AuditEntry, Installation, License, Order, TrialRequest, User
+from app.support.customer_care import messages_from, notes_on
 from app.support.forms import (
     DisableForm,
     EnableForm,
     ExtendTrialForm,
     IssueTrialForm,
+    NoteForm,
     ReinstateForm,
     RevokeForm,
     RoleForm,
+    SimpleActionForm,
 )
 from app.support.licenses import reinstate_license, revoke_license
+from app.support.search import find_customers
 from app.support.views import bp, console_action, now, signing
 from app.trials.service import MAX_EXTENSION_DAYS, extend_trial, trial_standing
 from app.web.lookups import certificate_response, license_certificate
@@ -45,22 +49,17 @@ def audit_trail(*conditions):
 
 @bp.route("/customers")
 def customers():
-    """Find a customer by email (or part of it), company, or a license code."""
+    """Find a customer by email, company, license code (or part of one), order number, payment id or card."""
     query = (request.args.get("q") or "").strip()
-    if normalize_license_code(query).startswith(LICENSE_CODE_PREFIX + "-"):
+    if is_license_code(query):
         license = license_by_code(db.session, query)
         if license is not None:
             return redirect(url_for("support.license_page", code=license.code))
-        return render_template("support/customers.html", query=query, users=[], missing_code=True)
-    search = select(User).order_by(User.created_at.desc()).limit(SEARCH_RESULTS)
-    if query:
-        search = search.where(
-            or_(User.email.icontains(query, autoescape=True), User.company.icontains(query, autoescape=True))
-        )
-    users = db.session.scalars(search).all()
+    users = find_customers(db.session, query, SEARCH_RESULTS)
+    missing_code = not users and normalize_license_code(query).startswith(LICENSE_CODE_PREFIX + "-")
     if len(users) == 1 and users[0].email == query.lower():
         return redirect(url_for("support.customer", user_id=users[0].id))
-    return render_template("support/customers.html", query=query, users=users, missing_code=False)
+    return render_template("support/customers.html", query=query, users=users, missing_code=missing_code)
 
 
 @bp.route("/customers/<int:user_id>")
@@ -86,6 +85,10 @@ def customer(user_id):
         role_form=RoleForm(role=user.role),
         disable_form=DisableForm(),
         enable_form=EnableForm(),
+        notes=notes_on(db.session, user),
+        messages=messages_from(db.session, user),
+        note_form=NoteForm(),
+        action_form=SimpleActionForm(),
     )
 
 

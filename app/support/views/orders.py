@@ -11,11 +11,13 @@ from app.billing.fulfilment import FulfilmentSettings
 from app.billing.gateway import GatewayError
 from app.exceptions import PortalError
 from app.extensions import db
+from app.formatting import money
 from app.guards import page_number
 from app.models import AuditEntry, Order
 from app.models.order import ORDER_STATUSES
-from app.support.forms import CancelOrderForm, RefundForm
-from app.support.refunds import refund_order
+from app.support.exports import DateRange, csv_response, minute
+from app.support.forms import CancelOrderForm, PartialRefundForm, RefundForm
+from app.support.refunds import refund_order, refund_packs, refundable_packs
 from app.support.views import bp, console_action, now, signing
 from app.support.views.customers import audit_trail
 from app.web.services import current_gateway
@@ -31,6 +33,7 @@ def get_order(order_id):
 @bp.route("/orders")
 def orders():
     status = request.args.get("status") or ""
+    dates = DateRange(request.args)
     query = (
         select(Order)
         .order_by(Order.created_at.desc(), Order.id.desc())
@@ -42,16 +45,63 @@ def orders():
         query = query.where(Order.flagged.is_(True))
     else:
         status = ""
+    query = dates.apply(query, Order.created_at)
+    if request.args.get("format") == "csv" and not dates.error:
+        return csv_response(
+            "orders.csv",
+            [
+                "order",
+                "placed",
+                "paid",
+                "customer",
+                "license",
+                "kind",
+                "accounts",
+                "packs",
+                "amount",
+                "currency",
+                "refunded",
+                "status",
+                "card_last4",
+                "stripe_payment",
+            ],
+            (
+                [
+                    o.id,
+                    minute(o.created_at),
+                    minute(o.paid_at),
+                    o.user.email,
+                    o.license.code if o.license else "",
+                    o.kind,
+                    o.accounts,
+                    o.packs,
+                    f"{o.amount_cents / 100:.2f}",
+                    o.currency,
+                    f"{o.refunded_cents / 100:.2f}",
+                    o.status,
+                    o.card_last4,
+                    o.stripe_payment_intent_id,
+                ]
+                for o in db.session.scalars(query)
+            ),
+        )
     page = db.paginate(
         query, page=request.args.get("page", 1, type=page_number), per_page=ORDERS_PER_PAGE, error_out=False
     )
     return render_template(
-        "support/orders.html", page=page, status=status, filters=[*ORDER_STATUSES, FLAGGED]
-    )
+        "support/orders.html", page=page, status=status, filters=[*ORDER_STATUSES, FLAGGED], dates=dates
+    ), (400 if dates.error else 200)
 
 
 def render_order(
-    order, *, refund_form=None, refund_error=None, cancel_form=None, cancel_error=None, status=200
+    order,
+    *,
+    refund_form=None,
+    refund_error=None,
+    partial_form=None,
+    cancel_form=None,
+    cancel_error=None,
+    status=200,
 ):
     return render_template(
         "support/order.html",
@@ -62,6 +112,8 @@ def render_order(
         cancel_form=cancel_form or CancelOrderForm(),
         cancel_error=cancel_error,
         stripe_payment=_stripe_payment(order),
+        partial_form=partial_form or PartialRefundForm(),
+        refundable_packs=refundable_packs(order),
         trail=audit_trail(AuditEntry.order_id == order.id),
     ), status
 
@@ -139,3 +191,38 @@ def _stripe_payment(order):
         return current_gateway().retrieve_payment(order.stripe_payment_intent_id)
     except GatewayError as error:
         return error.message
+
+
+@bp.route("/orders/<int:order_id>/partial-refund", methods=["POST"])
+def partial_refund(order_id):
+    order = get_order(order_id)
+    form = PartialRefundForm()
+    if not form.validate_on_submit():
+        return render_order(order, partial_form=form, status=400)
+
+    def refused(error):
+        return render_order(
+            get_order(order_id), partial_form=form, refund_error=f"Not refunded: {error.message}", status=400
+        )
+
+    given = signing()
+    settings = FulfilmentSettings(keyring=given["keyring"], terms=given["terms"])
+    return console_action(
+        lambda: refund_packs(
+            db.session,
+            order,
+            current_user,
+            packs=form.packs.data,
+            reason=form.reason.data,
+            gateway=current_gateway(),
+            settings=settings,
+            now=given["now"],
+        ),
+        lambda certificate: (
+            f"Refunded {money(order.amount_cents // order.packs * form.packs.data, order.currency)}"
+            f" of order #{order.id}: the license has a new certificate"
+            f" (serial {certificate.serial}) and the customer is emailed."
+        ),
+        back=redirect(url_for("support.order", order_id=order.id)),
+        refused=refused,
+    )

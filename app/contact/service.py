@@ -1,0 +1,72 @@
+"""Support eligibility and the messages customers send to support."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.mail import queue_email
+from app.models import License, LicenseKind, LicenseStatus, SupportMessage
+
+
+@dataclass(frozen=True)
+class SupportStanding:
+    """Whether a customer may ask for support now, until when, and through which license."""
+
+    eligible: bool
+    until: datetime | None
+    license: License | None
+    reason: str  # "paid", "trial", "support_ended", "trial_ended", "no_license"
+
+
+def support_window(license, now):
+    """When support ends for one license (None: none), and through what: a paid support date or a trial."""
+    if license.status == LicenseStatus.REVOKED:
+        return None
+    if license.kind == LicenseKind.PAID:
+        return license.support_until
+    return license.trial_expires_at
+
+
+def support_standing(session, user, now):
+    licenses = session.scalars(select(License).where(License.owner_id == user.id)).all()
+    best = None
+    for license in licenses:
+        until = support_window(license, now)
+        if until is not None and until > now and (best is None or until > best[0]):
+            best = (until, license)
+    if best is not None:
+        until, license = best
+        return SupportStanding(True, until, license, str(license.kind))
+    if any(lic.kind == LicenseKind.PAID for lic in licenses):
+        return SupportStanding(False, None, None, "support_ended")
+    if any(lic.kind == LicenseKind.TRIAL for lic in licenses):
+        return SupportStanding(False, None, None, "trial_ended")
+    return SupportStanding(False, None, None, "no_license")
+
+
+def send_support_message(session, user, license, subject, body, support_email):
+    """Record the message and queue it to support with the customer as Reply-To."""
+    message = SupportMessage(
+        user_id=user.id, license_id=license.id if license else None, subject=subject, body=body
+    )
+    session.add(message)
+    session.flush()
+    queue_email(
+        support_email,
+        f"[Support #{message.id}] {subject}",
+        "support_message",
+        reply_to=user.email,
+        message=message,
+        customer=user,
+        license=license,
+    )
+    return message
+
+
+def messages_from(session, user):
+    return session.scalars(
+        select(SupportMessage)
+        .where(SupportMessage.user_id == user.id)
+        .order_by(SupportMessage.created_at.desc(), SupportMessage.id.desc())
+    ).all()

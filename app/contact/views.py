@@ -1,0 +1,58 @@
+"""Contact support, and the terms and refund policy pages."""
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app.contact.forms import ContactForm
+from app.contact.service import messages_from, send_support_message, support_standing
+from app.extensions import db
+from app.licensing.issuing import licenses_of
+
+bp = Blueprint("contact", __name__)
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@login_required
+def contact():
+    now = datetime.now(UTC)
+    standing = support_standing(db.session, current_user, now)
+    licenses = [lic for lic in licenses_of(db.session, current_user)]
+    form = ContactForm()
+    form.license.choices = [("", "Not about one license")] + [
+        (lic.code, f"{lic.code} ({lic.kind}, {lic.accounts} accounts)") for lic in licenses
+    ]
+    if standing.eligible and form.validate_on_submit():
+        chosen = next((lic for lic in licenses if lic.code == form.license.data), None)
+        if form.license.data and chosen is None:
+            form.license.errors.append("Choose one of your licenses, or “Not about one license”.")
+        else:
+            send_support_message(
+                db.session,
+                current_user,
+                chosen,
+                form.subject.data.strip(),
+                form.message.data.strip(),
+                current_app.config["SUPPORT_EMAIL"],
+            )
+            db.session.commit()
+            flash("Your message was sent to support. They will answer by email.", "success")
+            return redirect(url_for("contact.contact"))
+    return render_template(
+        "contact/contact.html",
+        form=form,
+        standing=standing,
+        sent=messages_from(db.session, current_user),
+        now=now,
+    )
+
+
+@bp.route("/terms")
+def terms():
+    return render_template("contact/terms.html")
+
+
+@bp.route("/refund-policy")
+def refund_policy():
+    return render_template("contact/refund_policy.html")

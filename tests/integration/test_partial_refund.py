@@ -1,0 +1,137 @@
+"""Support refunds part of a paid order by whole packs, through localstripe standing in for Stripe."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.licensing.extractor import verify_certificate
+from app.models import AuditEntry
+from tests.conftest import sent_mail
+from tests.factories import add_order
+from tests.support.payments import VISA, stripe_settings
+
+pytestmark = pytest.mark.integration
+
+REASON = "Duplicate purchase (ticket #1234)."
+
+
+@pytest.fixture
+def settings(localstripe):
+    return stripe_settings(localstripe)
+
+
+@pytest.fixture
+def paid_order(gateway, localstripe, customer, make_license):
+    """An upgrade of 75 accounts (3 packs, $337.50) on a 50-account license, paid in localstripe."""
+    order = add_order(customer, license=make_license(accounts=50), accounts=75)
+    stripe_customer = gateway.create_customer(customer.email, user_id=customer.id)
+    setup = gateway.create_setup_intent(stripe_customer)
+    payment = gateway.create_payment(
+        order_id=order.id,
+        amount_cents=order.amount_cents,
+        currency="usd",
+        customer_id=stripe_customer,
+        payment_method_id=localstripe.confirm_card_setup(setup.client_secret, VISA),
+        idempotency_key=f"order-{order.id}-{uuid.uuid4()}",
+    )
+    order.status, order.paid_at = "paid", datetime.now(UTC)
+    order.stripe_payment_intent_id = payment.id
+    order.license.accounts = 125
+    db.session.commit()
+    return order
+
+
+def refund_packs(agent, order, packs, reason=REASON):
+    return agent.submit(
+        f"/support/orders/{order.id}/partial-refund",
+        {"packs": str(packs), "reason": reason},
+        f"/support/orders/{order.id}",
+    )
+
+
+def test_refunding_two_packs_refunds_their_price_removes_their_accounts_and_reissues(
+    agent, paid_order, customer, staff, localstripe, keyring
+):
+    order, license = paid_order, paid_order.license
+
+    response = refund_packs(agent, order, 2)
+
+    assert response.headers["Location"] == f"/support/orders/{order.id}"
+    db.session.refresh(order)
+    db.session.refresh(license)
+    assert (order.status, order.refunded_cents) == ("paid", 22500)
+    assert license.accounts == 75
+    certificate = license.current_certificate
+    assert (certificate.reason, certificate.accounts) == ("partial_refund", 75)
+    assert verify_certificate(certificate.text, keyring.public_keys()).accounts == 75
+
+    entry = db.session.scalar(select(AuditEntry))
+    assert (entry.action, entry.actor_id, entry.reason) == ("order.partial_refund", staff.id, REASON)
+    stripe_refund = localstripe.api(f"/v1/refunds/{entry.details['stripe_refund']}")
+    assert (stripe_refund["payment_intent"], stripe_refund["amount"]) == (
+        order.stripe_payment_intent_id,
+        22500,
+    )
+
+    [email] = sent_mail(customer.email)
+    assert "$225.00" in email.text_body and "Accounts removed:   50" in email.text_body
+    assert "ticket" not in email.text_body and "Duplicate" not in email.text_body
+    assert "ticket" not in email.html_body
+    assert email.attachments[0]["filename"] == certificate.filename
+
+    page = agent.get(f"/support/orders/{order.id}").get_data(as_text=True)
+    assert "$225.00 of this order is refunded already" in page
+    assert f"Refunded $225.00 of order #{order.id} (2 packs)" in agent.get("/support/audit").get_data(
+        as_text=True
+    )
+    assert "ticket" not in customer_page(customer, order)
+
+
+def customer_page(customer, order):
+    from flask import current_app
+
+    from tests.conftest import Browser
+
+    browser = Browser(current_app.test_client())
+    browser.login(customer.email)
+    return browser.get(f"/orders/{order.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("packs", "message"),
+    [
+        ("3", "at most 2 packs refunded this way (one pack stays)"),
+        ("0", "Enter how many whole packs to refund"),
+        ("1.5", "Enter how many whole packs to refund"),
+    ],
+)
+def test_more_packs_than_may_be_refunded_are_refused_and_nothing_changes(
+    agent, paid_order, customer, packs, message
+):
+    response = refund_packs(agent, paid_order, packs)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    db.session.refresh(paid_order)
+    assert paid_order.refunded_cents == 0 and paid_order.license.accounts == 125
+    assert sent_mail(customer.email) == []
+    assert db.session.scalars(select(AuditEntry)).all() == []
+
+
+def test_a_reason_is_required(agent, paid_order):
+    response = refund_packs(agent, paid_order, 1, reason="")
+    assert response.status_code == 400
+    assert "Give a reason for the refund" in response.get_data(as_text=True)
+
+
+def test_after_a_partial_refund_the_full_refund_is_refused(agent, paid_order):
+    refund_packs(agent, paid_order, 1)
+    response = agent.submit(
+        f"/support/orders/{paid_order.id}/refund", {"reason": "rest"}, f"/support/orders/{paid_order.id}"
+    )
+    assert response.status_code == 400
+    assert "is refunded already" in response.get_data(as_text=True)
+    db.session.refresh(paid_order)
+    assert paid_order.refunded_cents == 11250 and paid_order.license.accounts == 100
