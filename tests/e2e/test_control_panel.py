@@ -73,9 +73,9 @@ def test_chart_buy_the_needed_packs_and_the_next_check_in_brings_the_certificate
 
     page.get_by_role("link", name="Buy 2 packs").click()
     expect(page.get_by_label("License amount you want to buy")).to_have_value("50")
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Review the order").click()
     expect(page.locator("#accounts-after")).to_have_text("100")
-    page.get_by_role("button", name=re.compile(r"^Confirm and pay")).click()
+    page.get_by_role("button", name="Place the order and enter your card").click()
     pay_by_card(page, VISA, output_dir, "packs")
     wait_until_paid(page, output_dir, "packs")
 

@@ -70,7 +70,9 @@ def test_demo_creates_the_demo_data_once_and_prints_the_real_address(runner, cli
     assert trial_request.status == "pending" and trial_request.user.email == "trial@example.com"
 
     admin = Browser(client.application.test_client())
-    admin.login("admin@example.com", "demo-admin-pass")
+    signed_in = admin.login("admin@example.com", "demo-admin-pass")
+    assert signed_in.headers["Location"].startswith("/login/two-factor/setup")  # staff: second factor first
+    admin.set_up_two_factor()
     assert admin.get("/support/staff").status_code == 200
 
 
