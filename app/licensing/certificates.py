@@ -51,7 +51,7 @@ def _utc_text(moment: datetime | None) -> str | None:
     return format_timestamp(moment)
 
 
-def build_claims(
+def build_claims(  # noqa: PLR0913 (one keyword per signed claim)
     *,
     license_code: str,
     serial: int,
