@@ -28,7 +28,7 @@ from app.billing.orders import CANCELLED, SETTLED, UNPAID, fail_order, move_orde
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import KeyRing
 from app.mail import queue_email
-from app.models import Certificate, License, Order
+from app.models import Certificate, License, LicenseKind, LicenseStatus, Order, OrderStatus
 from app.terms import Terms
 
 FULFILMENT_REASONS = ("purchase", "upgrade", "trial_conversion")
@@ -79,7 +79,7 @@ def fulfil_order(session, order, payment, settings, now):
         session,
         order,
         UNPAID,
-        status="paid",
+        status=OrderStatus.PAID,
         paid_at=now,
         stripe_payment_intent_id=payment.id,
         failure_message=None,
@@ -89,7 +89,7 @@ def fulfil_order(session, order, payment, settings, now):
     if payment.card_brand and payment.card_last4:
         order.card_brand, order.card_last4 = payment.card_brand, payment.card_last4
     license, reason = _add_accounts(session, order, settings, now)
-    if license.status == "revoked":
+    if license.status == LicenseStatus.REVOKED:
         _flag(order, "Paid for a revoked license: the accounts were added; refund or reinstate it.")
     certificate = issue_next_certificate(
         session,
@@ -123,8 +123,8 @@ def apply_full_refund(session, order, settings, now, reason, *, certificate_reas
     refunded = move_order(
         session,
         order,
-        ("paid", "disputed"),
-        status="refunded",
+        (OrderStatus.PAID, OrderStatus.DISPUTED),
+        status=OrderStatus.REFUNDED,
         refunded_at=now,
         refunded_cents=Order.amount_cents,
         refund_reason=reason,
@@ -167,7 +167,7 @@ def record_partial_refund(order, refunded_cents):
 
 def open_dispute(session, order):
     """A paid order is disputed: upgrades of its license stop until the dispute closes."""
-    disputed = move_order(session, order, ("paid",), status="disputed")
+    disputed = move_order(session, order, (OrderStatus.PAID,), status=OrderStatus.DISPUTED)
     if not disputed:
         return f"ignored: the order is {order.status}"
     _locked_license(session, order.license_id).upgrades_frozen = True
@@ -181,7 +181,7 @@ def close_dispute(session, order, won, settings, now):
             session, order, settings, now, "Dispute lost", certificate_reason="dispute_lost"
         )
         return "dispute lost, order refunded" if certificate else f"ignored: the order is {order.status}"
-    restored = move_order(session, order, ("disputed",), status="paid")
+    restored = move_order(session, order, (OrderStatus.DISPUTED,), status=OrderStatus.PAID)
     if not restored:
         return f"ignored: the order is {order.status}"
     license = _locked_license(session, order.license_id)
@@ -221,7 +221,7 @@ def _add_accounts(session, order, settings, now):
         license = new_license(
             session,
             order.user,
-            kind="paid",
+            kind=LicenseKind.PAID,
             accounts=order.accounts,
             now=now,
             support_days=settings.terms.support_days,
@@ -229,9 +229,9 @@ def _add_accounts(session, order, settings, now):
         order.license_id = license.id
         return license, "purchase"
     license = _locked_license(session, order.license_id)
-    if license.kind == "trial":
+    if license.kind == LicenseKind.TRIAL:
         # A converted trial keeps its code: the licensed accounts become the amount bought, no expiry.
-        license.kind = "paid"
+        license.kind = LicenseKind.PAID
         license.accounts = order.accounts
         license.trial_expires_at = None
         license.support_until = max(
@@ -254,7 +254,9 @@ def _locked_license(session, license_id):
 
 
 def _has_open_dispute(session, license_id):
-    return session.scalar(select(exists().where(Order.license_id == license_id, Order.status == "disputed")))
+    return session.scalar(
+        select(exists().where(Order.license_id == license_id, Order.status == OrderStatus.DISPUTED))
+    )
 
 
 def _amount_mismatch(order, payment):

@@ -9,21 +9,21 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 
-from app.models import Order
+from app.models import LicenseKind, Order, OrderStatus
 
-PAYABLE = ("pending", "failed")
+PAYABLE = (OrderStatus.PENDING, OrderStatus.FAILED)
 """An order in these states can still be paid: a failed attempt can be followed by another card."""
 
-IN_PROGRESS = "processing"
+IN_PROGRESS = OrderStatus.PROCESSING
 """An attempt to pay has been claimed and Stripe is being asked: no second attempt may start."""
 
 UNPAID = (*PAYABLE, IN_PROGRESS)
 """An order in these states has not been paid; a succeeded payment fulfils it."""
 
-CANCELLED = "cancelled"
+CANCELLED = OrderStatus.CANCELLED
 """Cancelled by the customer, by support or on expiry: it can no longer be paid."""
 
-SETTLED = ("paid", "disputed", "refunded")
+SETTLED = (OrderStatus.PAID, OrderStatus.DISPUTED, OrderStatus.REFUNDED)
 """An order in these states has been paid once; it never goes back to PAYABLE."""
 
 REUSE_WITHIN = timedelta(days=1)
@@ -49,7 +49,7 @@ def move_order(session, order, from_statuses, **values):
 
 def accounts_after(license, accounts):
     """Licensed accounts once the order is paid; a trial bought into gets exactly the amount bought."""
-    if license is None or license.kind == "trial":
+    if license is None or license.kind == LicenseKind.TRIAL:
         return accounts
     return license.accounts + accounts
 
@@ -87,7 +87,7 @@ def place_order(session, user, license, quote, now):
         packs=quote.packs,
         amount_cents=quote.amount_cents,
         currency=quote.currency,
-        status="pending",
+        status=OrderStatus.PENDING,
         created_at=now,
     )
     session.add(order)
@@ -108,7 +108,7 @@ def start_payment_attempt(session, order, now):
 
 def end_payment_attempt(session, order, **values):
     """Stripe has answered (or could not be asked): the order waits for its payment again."""
-    return move_order(session, order, (IN_PROGRESS,), status="pending", **values)
+    return move_order(session, order, (IN_PROGRESS,), status=OrderStatus.PENDING, **values)
 
 
 def cancel_order(session, order, reason):
@@ -128,7 +128,9 @@ def record_payment(order, payment):
 
 def fail_order(session, order, message):
     """A pending order whose payment failed becomes failed; any other state is left alone."""
-    return move_order(session, order, ("pending", IN_PROGRESS), status="failed", failure_message=message)
+    return move_order(
+        session, order, (OrderStatus.PENDING, IN_PROGRESS), status=OrderStatus.FAILED, failure_message=message
+    )
 
 
 def orders_of(session, user, *, statuses=None, since=None, limit=None):
@@ -161,8 +163,8 @@ def orders_to_reconcile(session, *, started_before, failed_since):
         .where(
             Order.stripe_payment_intent_id.is_not(None),
             or_(
-                and_(Order.status.in_(("pending", IN_PROGRESS)), started <= started_before),
-                and_(Order.status == "failed", Order.payment_attempted_at >= failed_since),
+                and_(Order.status.in_((OrderStatus.PENDING, IN_PROGRESS)), started <= started_before),
+                and_(Order.status == OrderStatus.FAILED, Order.payment_attempted_at >= failed_since),
             ),
         )
         .order_by(Order.id)

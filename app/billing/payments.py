@@ -26,7 +26,7 @@ from app.billing.orders import (
     record_payment,
     start_payment_attempt,
 )
-from app.models import Order
+from app.models import LicenseStatus, Order, OrderStatus
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ CANCELLABLE = ("requires_payment_method", "requires_confirmation", "requires_act
 STUCK_AFTER = timedelta(minutes=2)
 """An attempt claimed this long ago whose request never came back is given up (Stripe times out at 30 s)."""
 
-STATUS_LABELS = {"processing": "being paid"}
+STATUS_LABELS = {OrderStatus.PROCESSING: "being paid"}
 PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,200}")
 
 UNAVAILABLE = (
@@ -68,7 +68,7 @@ def license_block(license):
     """Why no upgrade of `license` can be bought or paid now ("revoked", "frozen"), or None."""
     if license is None:
         return None
-    if license.status == "revoked":
+    if license.status == LicenseStatus.REVOKED:
         return "revoked"
     if license.upgrades_frozen:
         return "frozen"
@@ -271,7 +271,7 @@ def waiting(order):
     if order.status == IN_PROGRESS:
         return True
     return (
-        order.status == "pending"
+        order.status == OrderStatus.PENDING
         and bool(order.stripe_payment_intent_id)
         and order.payment_attempted_at is not None
     )
@@ -292,7 +292,7 @@ class OrderState:
 def order_state(session, gateway, order, settings, now):
     """Bring an unpaid order in line with Stripe once the webhook had its time, and say what to show."""
     attempted = order.payment_attempted_at
-    if order.status not in (IN_PROGRESS, "pending") or attempted is None:
+    if order.status not in (IN_PROGRESS, OrderStatus.PENDING) or attempted is None:
         return OrderState()
     if now - attempted < WEBHOOK_GRACE:
         return OrderState(waiting=waiting(order))
@@ -310,7 +310,7 @@ def order_state(session, gateway, order, settings, now):
     except GatewayError as error:
         session.rollback()
         log.warning("order %s not settled: %s", order.id, error.message)
-    if order.status in ("pending", IN_PROGRESS) and payment.status == "requires_action":
+    if order.status in (OrderStatus.PENDING, IN_PROGRESS) and payment.status == "requires_action":
         return OrderState(needs_authentication=True)
     return OrderState(waiting=waiting(order))
 

@@ -20,7 +20,7 @@ from app.billing.fulfilment import commit_exactly_once, fulfil_order
 from app.billing.gateway import GatewayError
 from app.billing.orders import CANCELLED, IN_PROGRESS, PAYABLE, UNPAID, end_payment_attempt
 from app.billing.webhooks import receive_event
-from app.models import Order, StripeEvent, User
+from app.models import Order, OrderStatus, StripeEvent, User
 
 LOST_PAYMENT_LOOKBACK = timedelta(days=7)
 
@@ -69,7 +69,7 @@ def find_lost_payments(session, gateway, settings, now):
         .where(
             User.stripe_customer_id.is_not(None),
             func.coalesce(Order.payment_attempted_at, Order.created_at) >= since,
-            Order.status.in_((*UNPAID, CANCELLED, "paid")),
+            Order.status.in_((*UNPAID, CANCELLED, OrderStatus.PAID)),
         )
         .distinct()
     ).all()
