@@ -148,6 +148,7 @@ def test_buy_a_license_with_only_the_keyboard_on_a_phone(shop, output_dir):
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Order a new license")).to_be_visible()
 
+    expect(page.get_by_label("License amount you want to buy")).to_be_focused()
     page.keyboard.type("50")  # the amount field has the focus
     expect(page.locator("[data-price]")).to_have_text("2 packs × 25 accounts × $4.50 = $225.00")
     page.keyboard.press("Enter")
