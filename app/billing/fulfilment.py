@@ -131,7 +131,7 @@ def apply_full_refund(session, order, settings, now, reason, *, certificate_reas
     )
     if not refunded:
         return None
-    license = _locked_license(session, order.license_id)
+    license = locked_license(session, order.license_id)
     license.accounts = max(0, license.accounts - order.accounts)
     license.upgrades_frozen = _has_open_dispute(session, license.id)
     certificate = issue_next_certificate(
@@ -170,7 +170,7 @@ def open_dispute(session, order):
     disputed = move_order(session, order, (OrderStatus.PAID,), status=OrderStatus.DISPUTED)
     if not disputed:
         return f"ignored: the order is {order.status}"
-    _locked_license(session, order.license_id).upgrades_frozen = True
+    locked_license(session, order.license_id).upgrades_frozen = True
     return "order disputed, upgrades frozen"
 
 
@@ -184,7 +184,7 @@ def close_dispute(session, order, won, settings, now):
     restored = move_order(session, order, (OrderStatus.DISPUTED,), status=OrderStatus.PAID)
     if not restored:
         return f"ignored: the order is {order.status}"
-    license = _locked_license(session, order.license_id)
+    license = locked_license(session, order.license_id)
     license.upgrades_frozen = _has_open_dispute(session, license.id)
     return "dispute won, order paid again"
 
@@ -228,7 +228,7 @@ def _add_accounts(session, order, settings, now):
         )
         order.license_id = license.id
         return license, "purchase"
-    license = _locked_license(session, order.license_id)
+    license = locked_license(session, order.license_id)
     if license.kind == LicenseKind.TRIAL:
         # A converted trial keeps its code: the licensed accounts become the amount bought, no expiry.
         license.kind = LicenseKind.PAID
@@ -242,7 +242,7 @@ def _add_accounts(session, order, settings, now):
     return license, "upgrade"
 
 
-def _locked_license(session, license_id):
+def locked_license(session, license_id):
     """The license, read fresh and locked against concurrent changes until commit (PostgreSQL)."""
     return session.execute(
         select(License)

@@ -6,14 +6,12 @@ at once, one refund at Stripe, and applying it to the license happens once
 (Stripe's later ``charge.refunded`` event finds the order already refunded).
 """
 
-from sqlalchemy import select
-
 from app import audit
-from app.billing.fulfilment import apply_full_refund
+from app.billing.fulfilment import apply_full_refund, locked_license
 from app.exceptions import PortalError
 from app.licensing.issuing import issue_next_certificate
 from app.mail import queue_email
-from app.models import License, OrderStatus
+from app.models import OrderStatus
 
 
 class RefundError(PortalError):
@@ -96,12 +94,7 @@ def refund_packs(session, order, actor, *, packs, reason, gateway, settings, now
         idempotency_key=f"partial-refund-{order.id}-{already}-{amount}",
         amount_cents=amount,
     )
-    license = session.execute(
-        select(License)
-        .where(License.id == order.license_id)
-        .with_for_update(of=License)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    license = locked_license(session, order.license_id)
     removed = packs * pack_accounts
     license.accounts = max(0, license.accounts - removed)
     # An absolute total: Stripe's charge.refunded for this refund, if it came first, wrote the same.
