@@ -24,7 +24,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.billing.orders import CANCELLED, SETTLED, UNPAID, fail_order, move_order
+from app.billing.orders import CANCELLED, SETTLED, UNPAID, fail_order, move_order, note_attempt
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import KeyRing
 from app.mail import queue_email
@@ -72,6 +72,7 @@ def fulfil_order(session, order, payment, settings, now):
     """
     if payment.status != "succeeded":
         return f"ignored: the payment is {payment.status}"
+    note_attempt(order, payment)
     mismatch = _amount_mismatch(order, payment)
     if mismatch:
         return _flag(order, mismatch)
@@ -120,6 +121,7 @@ def apply_full_refund(session, order, settings, now, reason, *, certificate_reas
     disputed order is refunded, once; returns the new certificate, or None
     when the order was not in a state to refund (e.g. already refunded).
     """
+    removed = order.accounts - order.refunded_accounts  # a partial refund took some already
     refunded = move_order(
         session,
         order,
@@ -127,12 +129,13 @@ def apply_full_refund(session, order, settings, now, reason, *, certificate_reas
         status=OrderStatus.REFUNDED,
         refunded_at=now,
         refunded_cents=Order.amount_cents,
+        refunded_accounts=Order.accounts,
         refund_reason=reason,
     )
     if not refunded:
         return None
     license = locked_license(session, order.license_id)
-    license.accounts = max(0, license.accounts - order.accounts)
+    license.accounts = max(0, license.accounts - removed)
     license.upgrades_frozen = _has_open_dispute(session, license.id)
     certificate = issue_next_certificate(
         session,
@@ -151,6 +154,7 @@ def apply_full_refund(session, order, settings, now, reason, *, certificate_reas
         order=order,
         license=license,
         certificate=certificate,
+        accounts_removed=removed,
         dispute=certificate_reason == "dispute_lost",
     )
     return certificate
@@ -285,23 +289,29 @@ def _already_settled(order, payment, settings):
     return refund_extra_payment(order, payment, settings.gateway, why)
 
 
-def refund_extra_payment(order, payment, gateway, why):
+def refund_extra_payment(order, payment, gateway, why, *, actor=None):
     """Refund a payment the order does not need (paid twice, or paid after it was cancelled), once.
 
-    The idempotency key is the payment's own, so every path that meets the
-    extra payment (webhook, order page, reconcile) makes the same one refund.
-    Raises ``GatewayError`` when Stripe cannot refund now: the caller retries.
+    Automatic (``actor`` None) when a path meets the extra payment, or asked by
+    support with ``why`` as the reason. The idempotency key is the payment's
+    own, so the webhook, the order page, reconcile and support make the same
+    one refund. Raises ``GatewayError`` when Stripe cannot refund now.
     """
     gateway.refund(
         payment.id,
-        f"Extra payment for order {order.id} refunded automatically",
+        f"Extra payment for order {order.id} refunded",
         idempotency_key=f"refund-extra-{payment.id}",
     )
+    reason = (
+        f"Extra payment {payment.id} refunded by support: {why}"
+        if actor
+        else (f"Extra payment refunded automatically: {why}.")
+    )
     audit.record(
-        None,
-        "order.extra_refund",
+        actor,
+        "order.refund_extra" if actor else "order.extra_refund",
         order=order,
-        reason=f"Extra payment refunded automatically: {why}.",
+        reason=reason,
         payment=payment.id,
         amount_cents=payment.amount,
     )
@@ -312,7 +322,7 @@ def refund_extra_payment(order, payment, gateway, why):
         order=order,
         payment=payment,
     )
-    return _flag(order, f"Extra payment refunded automatically: {why}.")
+    return _flag(order, reason)
 
 
 def _flag(order, reason):

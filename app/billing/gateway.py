@@ -84,6 +84,8 @@ class PaymentInfo:
     order_id: str | None = None
     """The ``order_id`` in the PaymentIntent's metadata: every payment the portal makes carries it."""
     customer_id: str | None = None
+    charge_id: str | None = None
+    """The payment's latest charge (``ch_...``), once it has one."""
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,7 @@ class StripeGateway:
         charge = intent.get("latest_charge")
         return PaymentInfo(
             amount_refunded=(charge.get("amount_refunded") or 0) if isinstance(charge, dict) else 0,
+            charge_id=charge.get("id") if isinstance(charge, dict) else charge,
             order_id=(intent.get("metadata") or {}).get("order_id"),
             customer_id=customer.get("id")
             if isinstance(customer := intent.get("customer"), dict)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 
-from app.models import LicenseKind, Order, OrderStatus
+from app.models import LicenseKind, Order, OrderStatus, PaymentAttempt
 
 PAYABLE = (OrderStatus.PENDING, OrderStatus.FAILED)
 """An order in these states can still be paid: a failed attempt can be followed by another card."""
@@ -120,10 +120,23 @@ def record_payment(order, payment):
     """Remember which PaymentIntent the latest attempt created, and the card it used."""
     if payment.id:
         order.stripe_payment_intent_id = payment.id
+    note_attempt(order, payment)
     if payment.card_brand:
         order.card_brand = payment.card_brand
     if payment.card_last4:
         order.card_last4 = payment.card_last4
+
+
+def note_attempt(order, payment):
+    """Keep `payment` among the order's attempts (once), with its charge when it has one."""
+    if not payment.id:
+        return
+    attempt = next((a for a in order.attempts if a.stripe_payment_intent_id == payment.id), None)
+    if attempt is None:
+        attempt = PaymentAttempt(stripe_payment_intent_id=payment.id)
+        order.attempts.append(attempt)
+    if payment.charge_id and not attempt.stripe_charge_id:
+        attempt.stripe_charge_id = payment.charge_id
 
 
 def fail_order(session, order, message):

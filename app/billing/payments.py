@@ -8,24 +8,27 @@ before Stripe is asked.
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import object_session
 
 from app.billing.customers import new_setup_intent, stripe_customer
-from app.billing.fulfilment import commit_exactly_once, settle_with_stripe
-from app.billing.gateway import DECLINED, GatewayError
+from app.billing.fulfilment import commit_exactly_once, refund_extra_payment, settle_with_stripe
+from app.billing.gateway import DECLINED, GatewayError, PaymentInfo
 from app.billing.orders import (
+    CANCELLED,
     IN_PROGRESS,
     PAYABLE,
+    SETTLED,
     cancel_order,
     end_payment_attempt,
     fail_order,
     record_payment,
     start_payment_attempt,
 )
+from app.exceptions import PortalError
 from app.models import LicenseStatus, Order, OrderStatus
 
 log = logging.getLogger(__name__)
@@ -334,3 +337,68 @@ def _setup_intent(session, gateway, order):
         return None
     session.commit()
     return setup
+
+
+@dataclass(frozen=True)
+class StripeAttempt:
+    """One PaymentIntent made for an order: ``payment`` as Stripe has it now, or ``error`` saying why not.
+
+    ``extra``: it charged, the order does not need it, and it is not refunded in full.
+    """
+
+    payment_intent_id: str
+    charge_id: str | None
+    payment: PaymentInfo | None = None
+    error: str | None = None
+    extra: bool = False
+
+
+def stripe_attempts(gateway, order):
+    """Every attempt to pay `order`, oldest first, each as Stripe reports it now (for support)."""
+    charges = {attempt.stripe_payment_intent_id: attempt.stripe_charge_id for attempt in order.attempts}
+    if order.stripe_payment_intent_id:
+        charges.setdefault(order.stripe_payment_intent_id, None)
+    attempts = []
+    for payment_intent_id, charge_id in charges.items():
+        known = StripeAttempt(payment_intent_id, charge_id)
+        try:
+            payment = gateway.retrieve_payment(payment_intent_id)
+        except GatewayError as error:
+            attempts.append(replace(known, error=error.message))
+            continue
+        attempts.append(
+            replace(
+                known,
+                charge_id=charge_id or payment.charge_id,
+                payment=payment,
+                extra=is_extra_payment(order, payment),
+            )
+        )
+    return attempts
+
+
+def is_extra_payment(order, payment):
+    """`payment` charged for `order` but the order does not need it, and it is not refunded in full."""
+    if payment.status != "succeeded" or payment.amount_refunded >= payment.amount:
+        return False
+    if order.status == CANCELLED:
+        return True
+    return order.status in SETTLED and payment.id != order.stripe_payment_intent_id
+
+
+def refund_extra(gateway, order, payment_intent_id, actor, reason):
+    """Support refunds an extra payment of `order` in full, with a reason (audited, the customer emailed).
+
+    Raises ``PortalError`` when it is not one of the order's payments or not an
+    extra one (the payment that paid the order is refunded with the order).
+    """
+    known = {attempt.stripe_payment_intent_id for attempt in order.attempts}
+    if payment_intent_id not in known | {order.stripe_payment_intent_id}:
+        raise PortalError("That payment is not one of this order's attempts.")
+    payment = gateway.retrieve_payment(payment_intent_id)
+    if not is_extra_payment(order, payment):
+        raise PortalError(
+            f"Payment {payment_intent_id} is not an extra payment of order #{order.id}"
+            " (it did not charge, is refunded already, or paid the order: refund the order instead)."
+        )
+    return refund_extra_payment(order, payment, gateway, reason, actor=actor)

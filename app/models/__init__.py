@@ -3,7 +3,7 @@
 from app.models.contact import CustomerNote, SupportMessage
 from app.models.installation import Installation, UsageReport
 from app.models.license import Certificate, License, LicenseKind, LicenseStatus
-from app.models.order import Order, OrderStatus, StripeEvent
+from app.models.order import Order, OrderStatus, PaymentAttempt, StripeEvent
 from app.models.outbox import OutboxMessage
 from app.models.sign_in import SignInSession
 from app.models.support import AuditEntry, TrialRequest, TrialRequestStatus
@@ -20,6 +20,7 @@ __all__ = [
     "Order",
     "OrderStatus",
     "OutboxMessage",
+    "PaymentAttempt",
     "SignInSession",
     "StripeEvent",
     "SupportMessage",

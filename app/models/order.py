@@ -45,6 +45,8 @@ class Order(db.Model):
     flag_reason: Mapped[str | None] = mapped_column(Text)
     refund_reason: Mapped[str | None] = mapped_column(Text)
     refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # Accounts taken off the license by refunds so far (a partial refund by packs, then the rest).
+    refunded_accounts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # When the customer last submitted a card: the webhook is given a moment after it.
     payment_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -53,9 +55,25 @@ class Order(db.Model):
 
     user = relationship("User")
     license = relationship("License")
+    attempts = relationship("PaymentAttempt", order_by="PaymentAttempt.id", back_populates="order")
 
     def __repr__(self):
         return f"<Order {self.id} {self.status} {self.accounts}>"
+
+
+class PaymentAttempt(db.Model):
+    """A PaymentIntent made for an order: every attempt is kept, not only the latest."""
+
+    __tablename__ = "payment_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    stripe_payment_intent_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # The charge, once the payment has one: support may be given either id.
+    stripe_charge_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    order = relationship("Order", back_populates="attempts")
 
 
 class StripeEvent(db.Model):

@@ -80,6 +80,13 @@ class CancelOrderForm(FlaskForm):
     submit = SubmitField("Cancel order")
 
 
+class RefundExtraForm(FlaskForm):
+    """Refund one extra payment of an order; prefixed with the payment's id, one form per payment."""
+
+    reason = _reason("Reason (for staff only)", "Give a reason for the refund, for the audit log.")
+    submit = SubmitField("Refund this payment")
+
+
 class PartialRefundForm(FlaskForm):
     packs = WholeNumberField(
         "Packs to refund", maximum=1_000_000, message="Enter how many whole packs to refund, like 1 or 2."

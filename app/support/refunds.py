@@ -1,6 +1,6 @@
-"""A full refund of a paid order, asked by support: Stripe first, then the license.
+"""Refunds asked by support: in full (or the rest after a partial refund), or by whole packs.
 
-The order changes only once Stripe has accepted the refund; a refusal leaves
+Stripe first, then the license. The order changes only once Stripe has accepted the refund; a refusal leaves
 everything as it was. The idempotency key makes a repeated click, or two agents
 at once, one refund at Stripe, and applying it to the license happens once
 (Stripe's later ``charge.refunded`` event finds the order already refunded).
@@ -28,14 +28,16 @@ def refund_order(session, order, actor, *, reason, gateway, settings, now):
         raise RefundError("Give a reason for the refund (for staff: the customer is told only the amount).")
     if order.status != OrderStatus.PAID or not order.stripe_payment_intent_id:
         raise RefundError(f"Order #{order.id} is {order.status}: only a paid order can be refunded.")
-    if order.refunded_cents:
-        raise RefundError(
-            f"Part of order #{order.id} is refunded already: refund more of it by packs (a partial refund)."
-        )
+    already = order.refunded_cents
+    if already >= order.amount_cents:
+        raise RefundError(f"Order #{order.id} is refunded in full already at Stripe.")
+    # After a partial refund, what is left of the payment; the key names it, so a repeated click refunds once.
     refund = gateway.refund(
         order.stripe_payment_intent_id,
         reason,
-        idempotency_key=f"refund-{order.id}-{order.stripe_payment_intent_id}",
+        idempotency_key=f"refund-{order.id}-{order.stripe_payment_intent_id}"
+        + (f"-{already}" if already else ""),
+        amount_cents=order.amount_cents - already if already else None,
     )
     certificate = apply_full_refund(session, order, settings, now, reason)
     if certificate is None:
@@ -99,6 +101,7 @@ def refund_packs(session, order, actor, *, packs, reason, gateway, settings, now
     license.accounts = max(0, license.accounts - removed)
     # An absolute total: Stripe's charge.refunded for this refund, if it came first, wrote the same.
     order.refunded_cents = already + amount
+    order.refunded_accounts += removed
     order.flagged, order.flag_reason = False, None
     certificate = issue_next_certificate(
         session, license, settings.keyring, settings.terms, reason="partial_refund", now=now

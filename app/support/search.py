@@ -1,11 +1,12 @@
-"""The console's one search box: a customer by email, company, license code, order or payment."""
+"""The console's one search box: a customer by email, company, license code, order,
+payment or charge (any attempt, not only the one that paid), card or Stripe customer."""
 
 import re
 
 from sqlalchemy import or_, select
 
 from app.licensing.codes import normalize_license_code
-from app.models import License, Order, User
+from app.models import License, Order, PaymentAttempt, User
 
 _ORDER_NUMBER = re.compile(r"#?\s*([0-9]{1,9})")
 _LAST4 = re.compile(r"[0-9]{4}")
@@ -35,6 +36,18 @@ def customer_matches(query):
                     or_(
                         Order.stripe_payment_intent_id == text,
                         Order.stripe_setup_intent_id == text,
+                    )
+                )
+            )
+        )
+        conditions.append(
+            User.id.in_(
+                select(Order.user_id)
+                .join(PaymentAttempt, PaymentAttempt.order_id == Order.id)
+                .where(
+                    or_(
+                        PaymentAttempt.stripe_payment_intent_id == text,
+                        PaymentAttempt.stripe_charge_id == text,
                     )
                 )
             )

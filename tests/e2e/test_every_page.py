@@ -2,8 +2,8 @@
 
 - axe-core (tests/e2e/vendor/axe.min.js, from the axe-core npm package) finds no critical or
   serious violation; the page's CSP forbids script tags, so its source is evaluated in the page;
-- no table is wider than its container at 1280 px, and every link or button in a table is on
-  screen at 390 px;
+- no table is wider than its container at 1280 px, a table that scrolls keeps its key (first)
+  column in view, and every link or button in a table is on screen at 390 px;
 - the menu opens with the keyboard on a phone.
 
 Full-page screenshots of each page at each width land in test-results/.
@@ -43,6 +43,9 @@ TABLE_PROBLEMS = """(width) => {
       const overflow = getComputedStyle(box).overflowX;
       const scrolls = overflow === 'auto' || overflow === 'scroll';
       if (!fits) problems.push(`${name} is wider than its container` + (scrolls ? ' (scrolls)' : ''));
+      const loose = [...table.querySelectorAll('tr > :first-child')]
+        .filter(cell => getComputedStyle(cell).position !== 'sticky');
+      if (scrolls && loose.length) problems.push(`${name}: its key column scrolls out of view`);
     } else {
       table.querySelectorAll('a, button').forEach(el => {
         const r = el.getBoundingClientRect();

@@ -53,6 +53,7 @@ def owned(app, customer, make_license):
         "order_id": order.id,
         "user_id": customer.id,
         "request_id": trial.id,
+        "payment_intent_id": "pi_of_the_order",
     }
 
 

@@ -71,7 +71,9 @@ def test_card_payment_succeeds_with_card_details(pay, customer_id):
         amount_refunded=0,
         order_id="42",
         customer_id=customer_id,
+        charge_id=payment.charge_id,
     )
+    assert payment.charge_id.startswith("ch_")
 
 
 def test_payment_carries_the_order_id(pay, localstripe):

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.billing.orders import note_attempt
 from app.extensions import db
 from app.models import StripeEvent
 from app.models.base import utcnow
@@ -370,3 +371,61 @@ def test_reconcile_processes_again_an_event_cut_short_by_a_crash(
     stored = db.session.scalar(select(StripeEvent).where(StripeEvent.stripe_id == event["id"]))
     assert stored.processed_at is not None and stored.outcome == "already fulfilled"
     assert "Event" not in run_reconcile(app).output
+
+
+def test_support_sees_every_attempt_and_refunds_an_extra_payment_with_a_reason(
+    place_order, pay, forward, customer_browser, staff, localstripe, gateway
+):
+    order_id = place_order()
+    abandoned = pay(order_id, NEEDS_3D_SECURE) and order(order_id).stripe_payment_intent_id
+    pay(order_id)
+    paid_with = order(order_id).stripe_payment_intent_id
+    forward("payment_intent.succeeded", paid_with)
+    # A charge the portal saw but could not refund at once (Stripe was away): support decides.
+    db.session.rollback()
+    the_order = order(order_id)
+    setup = gateway.create_setup_intent(the_order.user.stripe_customer_id)
+    extra = gateway.create_payment(
+        order_id=order_id,
+        amount_cents=the_order.amount_cents,
+        currency=the_order.currency,
+        customer_id=the_order.user.stripe_customer_id,
+        payment_method_id=localstripe.confirm_card_setup(setup.client_secret, VISA),
+        idempotency_key="order-paid-twice",
+    )
+    note_attempt(order(order_id), extra)
+    db.session.commit()
+    customer_email = order(order_id).user.email
+    customer_browser.logout()
+    customer_browser.login(staff.email)
+
+    page = customer_browser.get(f"/support/orders/{order_id}").get_data(as_text=True)
+    assert [abandoned, paid_with, extra.id] == re.findall(r'id="attempt-(pi_\w+)"', page)
+    assert "canceled" in page and extra.charge_id in page
+    assert page.count("extra payment</span>") == 1
+    found = customer_browser.get("/support/customers", query_string={"q": extra.charge_id})
+    assert customer_email in found.get_data(as_text=True)
+
+    url = f"/support/orders/{order_id}/payments/{extra.id}/refund"
+    blank = customer_browser.submit(url, {f"{extra.id}-reason": ""}, f"/support/orders/{order_id}")
+    assert blank.status_code == 400 and "Give a reason for the refund" in blank.get_data(as_text=True)
+    kept = customer_browser.submit(
+        f"/support/orders/{order_id}/payments/{paid_with}/refund",
+        {f"{paid_with}-reason": "wrong one"},
+        f"/support/orders/{order_id}",
+    )
+    assert kept.status_code == 409 and "is not an extra payment" in kept.get_data(as_text=True)
+    assert len(kept_charges(localstripe, order_id)) == 2
+
+    done = customer_browser.submit(
+        url, {f"{extra.id}-reason": "Paid twice, ticket 88"}, f"/support/orders/{order_id}"
+    )
+
+    assert done.status_code == 302
+    assert [c["payment_intent"] for c in kept_charges(localstripe, order_id)] == [paid_with]
+    db.session.rollback()
+    assert order(order_id).status == "paid"
+    assert any("an extra payment was refunded" in m.subject for m in sent_mail(customer_email))
+    after = customer_browser.get(f"/support/orders/{order_id}").get_data(as_text=True)
+    assert "Refund this payment" not in after
+    assert "refunded an extra payment" in after.lower() and "Paid twice, ticket 88" in after

@@ -126,12 +126,28 @@ def test_a_reason_is_required(agent, paid_order):
     assert "Give a reason for the refund" in response.get_data(as_text=True)
 
 
-def test_after_a_partial_refund_the_full_refund_is_refused(agent, paid_order):
+def test_after_a_partial_refund_the_full_refund_refunds_the_rest_and_removes_the_rest(
+    agent, paid_order, customer, localstripe
+):
     refund_packs(agent, paid_order, 1)
+    page = agent.get(f"/support/orders/{paid_order.id}").get_data(as_text=True)
+    assert "Refunds the remaining $225.00" in page and "remaining 50 accounts" in page
+
     response = agent.submit(
         f"/support/orders/{paid_order.id}/refund", {"reason": "rest"}, f"/support/orders/{paid_order.id}"
     )
-    assert response.status_code == 400
-    assert "is refunded already" in response.get_data(as_text=True)
+
+    assert response.status_code == 302
     db.session.refresh(paid_order)
-    assert paid_order.refunded_cents == 11250 and paid_order.license.accounts == 100
+    assert (paid_order.status, paid_order.refunded_cents) == ("refunded", 33750)
+    assert paid_order.license.accounts == 50  # 125, less 25 by the pack, less the other 50
+    assert paid_order.license.current_certificate.accounts == 50
+    intent = localstripe.api(f"/v1/payment_intents/{paid_order.stripe_payment_intent_id}")
+    assert intent["latest_charge"]["amount_refunded"] == 33750
+    full = sent_mail(customer.email)[-1]
+    assert "Accounts removed:   50" in full.text_body and "Licensed accounts:  50" in full.text_body
+
+    again = agent.submit(
+        f"/support/orders/{paid_order.id}/refund", {"reason": "again"}, f"/support/orders/{paid_order.id}"
+    )
+    assert again.status_code == 400 and "only a paid order can be refunded" in again.get_data(as_text=True)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app import audit
 from app.api.installations import servers_over_limit
+from app.billing.fulfilment import FulfilmentSettings
 from app.exceptions import PortalError
 from app.extensions import db
 from app.models import (
@@ -52,6 +53,11 @@ def now():
 def signing():
     """What an action that issues a certificate is given: the key ring, the terms and the time."""
     return {"keyring": current_keyring(), "terms": current_terms(), "now": now()}
+
+
+def fulfilment_settings(given, gateway=None):
+    """The settings a refund or a dispute's end is applied with, from what ``signing()`` gave."""
+    return FulfilmentSettings(keyring=given["keyring"], terms=given["terms"], gateway=gateway)
 
 
 def console_action(act, done, *, back, refused=None, category="success"):

@@ -27,6 +27,7 @@ ACTIONS = {
     "order.refund": "refunded an order",
     "order.cancel": "cancelled an order",
     "order.extra_refund": "refunded an extra payment automatically",
+    "order.refund_extra": "refunded an extra payment",
     "staff.invite": "invited a staff member",
     "staff.role": "changed a role",
     "staff.disable": "disabled an account",

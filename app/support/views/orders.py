@@ -7,8 +7,6 @@ from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.billing import payments
-from app.billing.fulfilment import FulfilmentSettings
-from app.billing.gateway import GatewayError
 from app.exceptions import PortalError
 from app.extensions import db
 from app.formatting import money
@@ -16,9 +14,9 @@ from app.guards import page_number
 from app.models import AuditEntry, Order
 from app.models.order import ORDER_STATUSES
 from app.support.exports import DateRange, csv_response, minute
-from app.support.forms import CancelOrderForm, PartialRefundForm, RefundForm
+from app.support.forms import CancelOrderForm, PartialRefundForm, RefundExtraForm, RefundForm
 from app.support.refunds import refund_order, refund_packs, refundable_packs
-from app.support.views import bp, console_action, now, signing
+from app.support.views import bp, console_action, fulfilment_settings, now, signing
 from app.support.views.customers import audit_trail
 from app.web.services import current_gateway
 
@@ -101,8 +99,10 @@ def render_order(
     partial_form=None,
     cancel_form=None,
     cancel_error=None,
+    extra_form=None,
     status=200,
 ):
+    attempts = payments.stripe_attempts(current_gateway(), order)
     return render_template(
         "support/order.html",
         order=order,
@@ -111,11 +111,23 @@ def render_order(
         refund_error=refund_error,
         cancel_form=cancel_form or CancelOrderForm(),
         cancel_error=cancel_error,
-        stripe_payment=_stripe_payment(order),
+        attempts=attempts,
+        extra_forms=_extra_forms(attempts, extra_form),
         partial_form=partial_form or PartialRefundForm(),
         refundable_packs=refundable_packs(order),
         trail=audit_trail(AuditEntry.order_id == order.id),
     ), status
+
+
+def _extra_forms(attempts, submitted):
+    """A refund form for each extra payment; the one just submitted keeps its input and errors."""
+    forms = {}
+    for attempt in attempts:
+        if attempt.extra:
+            prefix = attempt.payment_intent_id
+            mine = submitted is not None and submitted.reason.name == f"{prefix}-reason"
+            forms[prefix] = submitted if mine else RefundExtraForm(prefix=prefix, formdata=None)
+    return forms
 
 
 @bp.route("/orders/<int:order_id>")
@@ -136,7 +148,7 @@ def refund(order_id):
         )
 
     given = signing()
-    settings = FulfilmentSettings(keyring=given["keyring"], terms=given["terms"])
+    settings = fulfilment_settings(given)
     return console_action(
         lambda: refund_order(
             db.session,
@@ -183,14 +195,27 @@ def cancel_order(order_id):
     )
 
 
-def _stripe_payment(order):
-    """The latest PaymentIntent as Stripe has it now (id, status, amount, card), or why it is not known."""
-    if not order.stripe_payment_intent_id:
-        return None
-    try:
-        return current_gateway().retrieve_payment(order.stripe_payment_intent_id)
-    except GatewayError as error:
-        return error.message
+@bp.route("/orders/<int:order_id>/payments/<payment_intent_id>/refund", methods=["POST"])
+def refund_extra(order_id, payment_intent_id):
+    """Refund one extra payment of an order (paid twice, or after it was cancelled), with a reason."""
+    order = get_order(order_id)
+    form = RefundExtraForm(prefix=payment_intent_id)
+    if not form.validate_on_submit():
+        return render_order(order, extra_form=form, status=400)
+
+    def refused(error):
+        return render_order(
+            get_order(order_id), extra_form=form, refund_error=f"Not refunded: {error.message}", status=409
+        )
+
+    return console_action(
+        lambda: payments.refund_extra(
+            current_gateway(), order, payment_intent_id, current_user, form.reason.data
+        ),
+        lambda _: f"Payment {payment_intent_id} of order #{order.id} refunded; the customer is emailed.",
+        back=redirect(url_for("support.order", order_id=order.id)),
+        refused=refused,
+    )
 
 
 @bp.route("/orders/<int:order_id>/partial-refund", methods=["POST"])
@@ -206,7 +231,7 @@ def partial_refund(order_id):
         )
 
     given = signing()
-    settings = FulfilmentSettings(keyring=given["keyring"], terms=given["terms"])
+    settings = fulfilment_settings(given)
     return console_action(
         lambda: refund_packs(
             db.session,
