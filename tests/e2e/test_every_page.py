@@ -43,7 +43,7 @@ TABLE_PROBLEMS = """(width) => {
       const overflow = getComputedStyle(box).overflowX;
       const scrolls = overflow === 'auto' || overflow === 'scroll';
       if (!fits) problems.push(`${name} is wider than its container` + (scrolls ? ' (scrolls)' : ''));
-      const loose = [...table.querySelectorAll('tr > :first-child')]
+      const loose = [...table.querySelectorAll('tr > :first-child:not([colspan])')]
         .filter(cell => getComputedStyle(cell).position !== 'sticky');
       if (scrolls && loose.length) problems.push(`${name}: its key column scrolls out of view`);
     } else {

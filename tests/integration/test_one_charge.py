@@ -391,7 +391,7 @@ def test_support_sees_every_attempt_and_refunds_an_extra_payment_with_a_reason(
         currency=the_order.currency,
         customer_id=the_order.user.stripe_customer_id,
         payment_method_id=localstripe.confirm_card_setup(setup.client_secret, VISA),
-        idempotency_key="order-paid-twice",
+        idempotency_key=f"order-{order_id}-paid-twice-{the_order.user.stripe_customer_id}",
     )
     note_attempt(order(order_id), extra)
     db.session.commit()
