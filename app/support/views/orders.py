@@ -135,119 +135,116 @@ def order(order_id):
     return render_order(get_order(order_id))
 
 
-@bp.route("/orders/<int:order_id>/refund", methods=["POST"])
-def refund(order_id):
+def order_action(  # noqa: PLR0913 (the page's names for this action's form and refusal)
+    order_id, form, act, done, *, form_name, error_name="refund_error", refusal="Not refunded", conflict=400
+):
+    """An action on an order's page: check its form, run ``act(order)`` through ``console_action``.
+
+    A form error (400) or a refusal (``conflict``) shows the order again with ``form``
+    (as ``form_name``) and the refusal (as ``error_name``); success says ``done(order, result)``.
+    """
     order = get_order(order_id)
-    form = RefundForm()
     if not form.validate_on_submit():
-        return render_order(order, refund_form=form, status=400)
+        return render_order(order, **{form_name: form}, status=400)
 
     def refused(error):
-        return render_order(
-            get_order(order_id), refund_form=form, refund_error=f"Not refunded: {error.message}", status=400
-        )
+        shown = {form_name: form, error_name: f"{refusal}: {error.message}"}
+        return render_order(get_order(order_id), **shown, status=conflict)
 
-    given = signing()
-    settings = fulfilment_settings(given)
     return console_action(
-        lambda: refund_order(
+        lambda: act(order),
+        lambda result: done(order, result),
+        back=redirect(url_for("support.order", order_id=order_id)),
+        refused=refused,
+    )
+
+
+@bp.route("/orders/<int:order_id>/refund", methods=["POST"])
+def refund(order_id):
+    form = RefundForm()
+    given = signing()
+    return order_action(
+        order_id,
+        form,
+        lambda order: refund_order(
             db.session,
             order,
             current_user,
             reason=form.reason.data,
             gateway=current_gateway(),
-            settings=settings,
+            settings=fulfilment_settings(given),
             now=given["now"],
         ),
-        lambda _: (
+        lambda order, _: (
             f"Order #{order.id} refunded: the license has a new certificate and the customer is emailed."
         ),
-        back=redirect(url_for("support.order", order_id=order.id)),
-        refused=refused,
-    )
-
-
-@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
-def cancel_order(order_id):
-    """Cancel an unpaid order (its waiting PaymentIntent too), with a reason, audited."""
-    order = get_order(order_id)
-    form = CancelOrderForm()
-    if not form.validate_on_submit():
-        return render_order(order, cancel_form=form, status=400)
-
-    def act():
-        audit.record(
-            current_user, "order.cancel", order=order, license=order.license, reason=form.reason.data
-        )
-        if refusal := payments.cancel(db.session, current_gateway(), order, form.reason.data):
-            raise PortalError(refusal)
-
-    def refused(error):
-        return render_order(
-            get_order(order_id), cancel_form=form, cancel_error=f"Not cancelled: {error.message}", status=409
-        )
-
-    return console_action(
-        act,
-        lambda _: f"Order #{order.id} cancelled.",
-        back=redirect(url_for("support.order", order_id=order.id)),
-        refused=refused,
-    )
-
-
-@bp.route("/orders/<int:order_id>/payments/<payment_intent_id>/refund", methods=["POST"])
-def refund_extra(order_id, payment_intent_id):
-    """Refund one extra payment of an order (paid twice, or after it was cancelled), with a reason."""
-    order = get_order(order_id)
-    form = RefundExtraForm(prefix=payment_intent_id)
-    if not form.validate_on_submit():
-        return render_order(order, extra_form=form, status=400)
-
-    def refused(error):
-        return render_order(
-            get_order(order_id), extra_form=form, refund_error=f"Not refunded: {error.message}", status=409
-        )
-
-    return console_action(
-        lambda: payments.refund_extra(
-            current_gateway(), order, payment_intent_id, current_user, form.reason.data
-        ),
-        lambda _: f"Payment {payment_intent_id} of order #{order.id} refunded; the customer is emailed.",
-        back=redirect(url_for("support.order", order_id=order.id)),
-        refused=refused,
+        form_name="refund_form",
     )
 
 
 @bp.route("/orders/<int:order_id>/partial-refund", methods=["POST"])
 def partial_refund(order_id):
-    order = get_order(order_id)
     form = PartialRefundForm()
-    if not form.validate_on_submit():
-        return render_order(order, partial_form=form, status=400)
-
-    def refused(error):
-        return render_order(
-            get_order(order_id), partial_form=form, refund_error=f"Not refunded: {error.message}", status=400
-        )
-
     given = signing()
-    settings = fulfilment_settings(given)
-    return console_action(
-        lambda: refund_packs(
+    return order_action(
+        order_id,
+        form,
+        lambda order: refund_packs(
             db.session,
             order,
             current_user,
             packs=form.packs.data,
             reason=form.reason.data,
             gateway=current_gateway(),
-            settings=settings,
+            settings=fulfilment_settings(given),
             now=given["now"],
         ),
-        lambda certificate: (
+        lambda order, certificate: (
             f"Refunded {money(order.amount_cents // order.packs * form.packs.data, order.currency)}"
             f" of order #{order.id}: the license has a new certificate"
             f" (serial {certificate.serial}) and the customer is emailed."
         ),
-        back=redirect(url_for("support.order", order_id=order.id)),
-        refused=refused,
+        form_name="partial_form",
+    )
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+def cancel_order(order_id):
+    """Cancel an unpaid order (its waiting PaymentIntent too), with a reason, audited."""
+    form = CancelOrderForm()
+
+    def act(order):
+        audit.record(
+            current_user, "order.cancel", order=order, license=order.license, reason=form.reason.data
+        )
+        if refusal := payments.cancel(db.session, current_gateway(), order, form.reason.data):
+            raise PortalError(refusal)
+
+    return order_action(
+        order_id,
+        form,
+        act,
+        lambda order, _: f"Order #{order.id} cancelled.",
+        form_name="cancel_form",
+        error_name="cancel_error",
+        refusal="Not cancelled",
+        conflict=409,
+    )
+
+
+@bp.route("/orders/<int:order_id>/payments/<payment_intent_id>/refund", methods=["POST"])
+def refund_extra(order_id, payment_intent_id):
+    """Refund one extra payment of an order (paid twice, or after it was cancelled), with a reason."""
+    form = RefundExtraForm(prefix=payment_intent_id)
+    return order_action(
+        order_id,
+        form,
+        lambda order: payments.refund_extra(
+            current_gateway(), order, payment_intent_id, current_user, form.reason.data
+        ),
+        lambda order, _: (
+            f"Payment {payment_intent_id} of order #{order.id} refunded: the customer is emailed."
+        ),
+        form_name="extra_form",
+        conflict=409,
     )
