@@ -102,6 +102,15 @@ def log_in(page, email, password=PASSWORD):
     if page.url.endswith("/login/code"):  # staff: the second factor, from their authenticator
         page.get_by_label("Authentication code").fill(authentication_code(email))
         page.get_by_role("button", name="Continue").click()
+    elif page.url.endswith("/login/two-factor/setup"):  # staff's first sign-in: scan the secret
+        import pyotp
+
+        secret = page.locator("#totp-secret").inner_text().strip()
+        page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Turn on two-factor authentication").click()
+        page.get_by_role("link", name="I have saved my recovery codes").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"{email} is not signed in: {page.url}"
 
 
 def download_certificate(page, output_dir):

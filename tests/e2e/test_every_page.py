@@ -76,6 +76,7 @@ def check_pages(page, paths, output_dir, label):
         for path in paths:
             response = page.goto(path)
             assert response.status < 400, f"{path} answered {response.status}"
+            assert page.url.endswith(path), f"{path} went to {page.url}"
             page.evaluate(AXE_SOURCE + "\n;true")
             for violation in page.evaluate(RUN_AXE):
                 problems.append(f"{label} {width}px {path}: {violation}")
