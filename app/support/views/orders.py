@@ -7,17 +7,20 @@ from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.billing import payments
+from app.billing.details import pdf_response
 from app.billing.fulfilment import FulfilmentSettings
 from app.billing.gateway import GatewayError
+from app.billing.invoices import documents_of, resend
 from app.exceptions import PortalError
 from app.extensions import db
 from app.formatting import money
+from app.forms import FlaskForm
 from app.guards import page_number
-from app.models import AuditEntry, Order
+from app.models import AuditEntry, BillingDocument, Order
 from app.models.order import ORDER_STATUSES
 from app.support.exports import DateRange, csv_response, minute
 from app.support.forms import CancelOrderForm, PartialRefundForm, RefundForm
-from app.support.refunds import refund_order, refund_packs, refundable_packs
+from app.support.refunds import packs_refund_cents, refund_order, refund_packs, refundable_packs
 from app.support.views import bp, console_action, now, signing
 from app.support.views.customers import audit_trail
 from app.web.services import current_gateway
@@ -114,6 +117,8 @@ def render_order(
         stripe_payment=_stripe_payment(order),
         partial_form=partial_form or PartialRefundForm(),
         refundable_packs=refundable_packs(order),
+        pack_refund_cents=packs_refund_cents(order, 1),
+        documents=documents_of(db.session, order),
         trail=audit_trail(AuditEntry.order_id == order.id),
     ), status
 
@@ -183,6 +188,39 @@ def cancel_order(order_id):
     )
 
 
+def get_document(order_id, number):
+    return db.first_or_404(
+        select(BillingDocument).where(BillingDocument.order_id == order_id, BillingDocument.number == number)
+    )
+
+
+@bp.route("/orders/<int:order_id>/documents/<number>.pdf")
+def order_document(order_id, number):
+    return pdf_response(get_document(order_id, number))
+
+
+@bp.route("/orders/<int:order_id>/documents/<number>/resend", methods=["POST"])
+def resend_document(order_id, number):
+    """Email an invoice or credit note to the customer again, audited."""
+    document = get_document(order_id, number)
+    order = document.order
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return render_order(order, status=400)
+
+    def act():
+        resend(document)
+        audit.record(
+            current_user, "document.resend", order=order, license=order.license, number=document.number
+        )
+
+    return console_action(
+        act,
+        lambda _: f"{document.title} {document.number} is re-sent to {order.user.email}.",
+        back=redirect(url_for("support.order", order_id=order.id) + "#documents"),
+    )
+
+
 def _stripe_payment(order):
     """The latest PaymentIntent as Stripe has it now (id, status, amount, card), or why it is not known."""
     if not order.stripe_payment_intent_id:
@@ -219,7 +257,7 @@ def partial_refund(order_id):
             now=given["now"],
         ),
         lambda certificate: (
-            f"Refunded {money(order.amount_cents // order.packs * form.packs.data, order.currency)}"
+            f"Refunded {money(packs_refund_cents(order, form.packs.data), order.currency)}"
             f" of order #{order.id}: the license has a new certificate"
             f" (serial {certificate.serial}) and the customer is emailed."
         ),
