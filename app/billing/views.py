@@ -86,7 +86,7 @@ def _order_step(license):
     form = _order_form()
     if request.method == "GET" and request.args.get("accounts"):
         form.accounts.data = request.args["accounts"][:20]
-    reviewing = request.method == "GET" and request.args.get("review") == "1" and form.validate()
+    reviewing = request.method == "GET" and request.args.get("review") == "1" and _amount_given(form)
     buyer = _buyer()
     if not (reviewing or form.validate_on_submit()):
         one_pack = _quote(current_terms().pack_size)
@@ -115,6 +115,15 @@ def _order_step(license):
     )
     db.session.commit()
     return redirect(url_for("billing.pay", order_id=order.id))
+
+
+def _amount_given(form):
+    """The amount in the link back to the review step is valid (a GET has no form to validate)."""
+    try:
+        form.accounts_value = parse_accounts(form.accounts.data, current_terms())
+    except PricingError:
+        return False
+    return True
 
 
 @bp.get("/orders/quote")
