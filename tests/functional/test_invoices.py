@@ -329,3 +329,33 @@ def test_the_console_shows_the_documents_and_resends_one_audited(shopper, delive
 
 def _document_url(document):
     return f"/orders/{document.order_id}/documents/{document.number}.pdf"
+
+
+def test_production_needs_the_sellers_vat_id(monkeypatch):
+    from config import ProductionConfig, load_config
+
+    for name in (
+        "SECRET_KEY",
+        "PORTAL_URL",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_PUBLISHABLE_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+    ):
+        monkeypatch.setattr(ProductionConfig, name, "set")
+    for name, value in (
+        ("SELLER_NAME", "Vendor GmbH"),
+        ("SELLER_ADDRESS", "Str. 1"),
+        ("SELLER_COUNTRY", "DE"),
+    ):
+        monkeypatch.setattr(ProductionConfig, name, value)
+    monkeypatch.setattr(ProductionConfig, "SELLER_VAT_ID", None)
+    with pytest.raises(SystemExit, match="SELLER_VAT_ID is not set"):
+        load_config("production")
+
+
+def test_the_portal_refuses_to_start_with_malformed_tax_rates(app_settings):
+    from app import create_app
+    from config import TestConfig
+
+    with pytest.raises(SystemExit, match="TAX_RATES must read like DE:19"):
+        create_app(TestConfig(), **{**app_settings, "TAX_RATES": "Germany=19"})
