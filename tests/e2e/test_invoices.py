@@ -98,4 +98,9 @@ def test_a_company_orders_with_its_billing_details_gets_an_invoice_and_a_credit_
     page.reload()
     customer_copy, _ = download(page, re.compile(r"^Credit note CN-"), output_dir)
     assert customer_copy == filename
+    page.goto("/orders/new")
+    page.get_by_label("License amount you want to buy").fill("75")
+    expect(page.locator("[data-price]")).to_have_text(
+        "3 packs × 25 accounts × $4.50 = $337.50 + VAT 19% $64.13 = $401.63"
+    )
     assert page.js_errors == [] and agent.js_errors == []
