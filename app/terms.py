@@ -1,6 +1,7 @@
 """The commercial terms: every number a customer is sold on, in one immutable value.
 
-Built once from the configuration when the app starts (``Terms.from_config``)
+The seller that invoices name and the tax rates by the buyer's country are part
+of them. Built once from the configuration when the app starts (``Terms.from_config``)
 and passed explicitly to the domain; templates read the same value as
 ``terms``. No domain function has a default for any of these numbers, so a
 forgotten argument fails loudly instead of quietly using another value.
@@ -63,6 +64,7 @@ class Terms:
     support_days: int
     # Tax on top of the price by the buyer's country, in basis points (1900 = 19 %); none: prices are net.
     tax_rates: tuple[tuple[str, int], ...] = ()
+    # Unnamed only in Terms built by hand (tests); the app's come from the SELLER_* settings.
     seller: Seller = field(default_factory=lambda: Seller(name="", address="", country=""))
 
     def __post_init__(self):
@@ -83,6 +85,9 @@ class Terms:
                 )
         if not (isinstance(self.currency, str) and len(self.currency) == 3 and self.currency.isalpha()):
             raise ValueError(f"CURRENCY must be a three-letter ISO 4217 code, not {self.currency!r}")
+        country = self.seller.country
+        if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+            raise ValueError(f"SELLER_COUNTRY must be a two-letter ISO 3166 code such as DE, not {country!r}")
 
     @classmethod
     def from_config(cls, config) -> "Terms":
