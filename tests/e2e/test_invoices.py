@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.e2e.conftest import log_in
+from tests.e2e.test_every_page import AXE_SOURCE, RUN_AXE
 from tests.e2e.test_purchase import pay_by_card, wait_until_paid
 from tests.support.localstripe import localstripe  # noqa: F401  (the fixture)
 from tests.support.payments import VISA, stripe_settings
@@ -29,6 +30,16 @@ def download(page, link_name, output_dir):
     path = output_dir / info.value.suggested_filename
     info.value.save_as(path)
     return path.name, "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
+
+
+def axe_problems(page):
+    """axe-core's serious and critical findings on the page, at 1280 px and at 390 px."""
+    problems = []
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.evaluate(AXE_SOURCE + "\n;true")
+        problems += page.evaluate(RUN_AXE)
+    return problems
 
 
 def test_a_company_orders_with_its_billing_details_gets_an_invoice_and_a_credit_note_after_a_refund(
@@ -93,6 +104,8 @@ def test_a_company_orders_with_its_billing_details_gets_an_invoice_and_a_credit_
     agent.screenshot(path=output_dir / "2-console-refunded.png", full_page=True)
 
     filename, credit_note = download(agent, re.compile(r"^Credit note CN-\d{4}-000001"), output_dir)
+    assert axe_problems(agent) == []
+    agent.screenshot(path=output_dir / "3-console-390.png", full_page=True)
 
     assert f"Refers to invoice: {number}" in credit_note and "Total credited (USD) $267.75" in credit_note
     page.reload()
