@@ -325,6 +325,8 @@ def test_the_console_shows_the_documents_and_resends_one_audited(shopper, delive
     assert resent.attachments[0]["filename"] == invoice.filename
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "document.resend"))
     assert (entry.actor_id, entry.order_id, entry.details["number"]) == (staff.id, order.id, invoice.number)
+    log = agent.get("/support/audit").get_data(as_text=True)
+    assert "Re-sent an invoice or credit note" in log and invoice.number in log
 
 
 def _document_url(document):
