@@ -15,7 +15,7 @@ from app.billing.invoice_pdf import render_pdf
 from app.billing.numbering import next_number
 from app.billing.tax import Charge, TaxTreatment, charge_for, tax_on
 from app.mail import queue_email
-from app.models import BillingDetails, BillingDocument, DocumentKind
+from app.models import BillingDetails, BillingDocument, DocumentKind, License
 
 PAID = "paid"
 SERIES = {DocumentKind.INVOICE: "INV", DocumentKind.CREDIT_NOTE: "CN"}
@@ -172,7 +172,8 @@ def _new_document(session, order, terms, kind, event, now):
         issued_at=now,
         seller=seller_snapshot(terms.seller),
         buyer=buyer,
-        license_code=order.license.code if order.license else None,
+        # By id: a new license's order had no license when it was loaded.
+        license_code=session.get(License, order.license_id).code if order.license_id else None,
         packs=order.packs,
         pack_size=order.accounts // order.packs,
         unit_cents=order.net_cents // order.accounts,
