@@ -1,6 +1,7 @@
 """Billing details, tax on the order, invoices and credit notes, through the portal's own pages."""
 
 import base64
+import csv
 import io
 import json
 import re
@@ -304,6 +305,7 @@ def test_a_lost_dispute_issues_a_credit_note(shopper, deliver):
 
 
 def test_the_console_shows_the_documents_and_resends_one_audited(shopper, deliver, app, staff, customer):
+    save_details(shopper, GERMAN)
     order = pay(deliver, place(shopper))
     [invoice] = documents(order)
     agent = Browser(app.test_client())
@@ -325,6 +327,17 @@ def test_the_console_shows_the_documents_and_resends_one_audited(shopper, delive
     assert resent.attachments[0]["filename"] == invoice.filename
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "document.resend"))
     assert (entry.actor_id, entry.order_id, entry.details["number"]) == (staff.id, order.id, invoice.number)
+    [header, row] = list(
+        csv.reader(io.StringIO(agent.get("/support/orders?format=csv").get_data(as_text=True)))
+    )
+    expected = {
+        "amount": "267.75",
+        "net": "225.00",
+        "tax_rate": "19%",
+        "tax": "42.75",
+        "tax_treatment": "standard",
+    }
+    assert expected.items() <= dict(zip(header, row, strict=True)).items()
     log = agent.get("/support/audit").get_data(as_text=True)
     assert "Re-sent an invoice or credit note" in log and invoice.number in log
 

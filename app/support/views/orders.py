@@ -11,6 +11,7 @@ from app.billing.details import pdf_response
 from app.billing.fulfilment import FulfilmentSettings
 from app.billing.gateway import GatewayError
 from app.billing.invoices import documents_of, resend
+from app.billing.tax import format_rate as tax_rate
 from app.exceptions import PortalError
 from app.extensions import db
 from app.formatting import money
@@ -67,6 +68,10 @@ def orders():
                 "status",
                 "card_last4",
                 "stripe_payment",
+                "net",
+                "tax_rate",
+                "tax",
+                "tax_treatment",
             ],
             (
                 [
@@ -84,6 +89,10 @@ def orders():
                     o.status,
                     o.card_last4,
                     o.stripe_payment_intent_id,
+                    f"{o.net_cents / 100:.2f}",
+                    tax_rate(o.tax_rate_bp),
+                    f"{o.tax_cents / 100:.2f}",
+                    o.tax_treatment,
                 ]
                 for o in db.session.scalars(query)
             ),
