@@ -107,6 +107,7 @@ def test_a_company_orders_with_its_billing_details_gets_an_invoice_and_a_credit_
     for expected in (f"Invoice {number}", "Müller Hosting GmbH", "DE136695976", "VAT 19% $42.75"):
         assert expected in invoice
     assert "Total (USD) $267.75" in invoice and "Paid by card ending in 4242" in invoice
+    assert re.search(r"License [A-Z0-9]{3}(-[A-Z0-9]{4}){3}: 2 packs × 25 accounts × \$4\.50", invoice)
 
     agent = new_page()
     log_in(agent, staff.email)
