@@ -200,6 +200,9 @@ def record_partial_refund(session, order, refunded_cents, settings, now):
     if order.status not in SETTLED or refunded_cents <= order.refunded_cents:
         return "ignored: nothing new refunded"
     net, tax = invoices.credit_for_amount(order, refunded_cents - order.refunded_cents)
+    order.refunded_cents = refunded_cents
+    # The order's row first, the credit notes' counter last, as in a refund by packs: no deadlock.
+    session.flush()
     credit_partial_refund(
         session,
         order,
@@ -210,7 +213,6 @@ def record_partial_refund(session, order, refunded_cents, settings, now):
         tax_cents=tax,
         note=f"Partial refund of order #{order.id}, made in Stripe.",
     )
-    order.refunded_cents = refunded_cents
     _flag(order, "Partly refunded in Stripe: the license was not changed. Decide whether to adjust it.")
     return "partial refund recorded and flagged"
 
