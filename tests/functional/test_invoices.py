@@ -412,3 +412,18 @@ def test_stripes_report_of_a_pack_refund_and_the_consoles_own_record_issue_one_c
 
     [_, credit_note] = documents(order)
     assert (credit_note.event, credit_note.total_cents) == ("partial-11250", 11250)
+
+
+def test_the_receipt_email_carries_the_invoice_as_a_pdf_file(shopper, deliver, customer, app):
+    from app.mail import _build
+
+    order = pay(deliver, place(shopper))
+    [receipt] = sent_mail(customer.email)
+
+    email = _build(receipt, app.config)
+
+    [certificate, invoice] = list(email.iter_attachments())
+    assert certificate.get_content_type() == "text/plain"
+    assert invoice.get_content_type() == "application/pdf"
+    assert invoice.get_filename() == documents(order)[0].filename
+    assert documents(order)[0].number in pdf_text(invoice.get_content())
