@@ -316,7 +316,8 @@ def test_the_console_shows_the_documents_and_resends_one_audited(shopper, delive
     agent = Browser(app.test_client())
     agent.login(staff.email)
     page = agent.get(f"/support/orders/{order.id}").get_data(as_text=True)
-    assert invoice.number in page
+    assert invoice.number in page and "Müller Hosting GmbH" in page
+    assert "VAT / tax ID DE136695976" in agent.get(f"/support/customers/{customer.id}").get_data(as_text=True)
     assert (
         agent.get(f"/support/orders/{order.id}/documents/{invoice.number}.pdf").mimetype == "application/pdf"
     )
