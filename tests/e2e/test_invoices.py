@@ -116,6 +116,9 @@ def test_a_company_orders_with_its_billing_details_gets_an_invoice_and_a_credit_
     filename, credit_note = download(agent, re.compile(r"^Credit note CN-\d{4}-000001"), output_dir)
     assert axe_problems(agent) == []
     agent.screenshot(path=output_dir / "3-console-390.png", full_page=True)
+    agent.goto(f"/support/customers/{customer.id}")
+    expect(agent.get_by_text("VAT / tax ID DE136695976")).to_be_visible()
+    assert axe_problems(agent) == []
 
     assert f"Refers to invoice: {number}" in credit_note and "Total credited (USD) $267.75" in credit_note
     page.reload()
