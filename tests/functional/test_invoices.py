@@ -428,3 +428,15 @@ def test_the_receipt_email_carries_the_invoice_as_a_pdf_file(shopper, deliver, c
     assert invoice.get_content_type() == "application/pdf"
     assert invoice.get_filename() == documents(order)[0].filename
     assert documents(order)[0].number in pdf_text(invoice.get_content())
+
+
+def test_an_upgrade_comes_back_to_its_own_review_step_after_the_billing_details(shopper, make_license):
+    license = make_license(accounts=50)
+    page = shopper.submit(f"/licenses/{license.code}/upgrade", {"accounts": "25"}).get_data(as_text=True)
+    back = f"/licenses/{license.code}/upgrade?accounts=25&review=1"
+    assert f"next=/licenses/{license.code}/upgrade?accounts%3D25%26review%3D1" in page
+
+    response = save_details(shopper, GERMAN, next_url=back)
+
+    page = shopper.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Confirm your order" in page and license.code in page and "+ VAT 19% $21.38 = $133.88" in page
