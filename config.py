@@ -103,6 +103,14 @@ class Config:
     MAX_ACCOUNTS_PER_ORDER = _int("MAX_ACCOUNTS_PER_ORDER", 10000)
     GRACE_PERCENT = _int("GRACE_PERCENT", 10)
 
+    # Who sells, as every invoice and credit note names them; SELLER_ADDRESS separates lines by a literal \\n.
+    SELLER_NAME = os.environ.get("SELLER_NAME")
+    SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS")
+    SELLER_COUNTRY = os.environ.get("SELLER_COUNTRY")  # ISO 3166 alpha-2, e.g. DE
+    SELLER_VAT_ID = os.environ.get("SELLER_VAT_ID")
+    # Tax on top of the price by the buyer's country, "DE:19,FR:20,NL:21"; none: prices are net.
+    TAX_RATES = os.environ.get("TAX_RATES", "")
+
     # Control-panel servers one license may be active on, and when a silent server counts as stale.
     MAX_INSTALLATIONS = _int("MAX_INSTALLATIONS", 1)
     CHECKIN_STALE_DAYS = _int("CHECKIN_STALE_DAYS", 7)
@@ -134,9 +142,21 @@ def _dev_secret_key():
     return path.read_text().strip()
 
 
+_EXAMPLE_SELLER = {
+    "SELLER_NAME": "Example Control Panel Software GmbH",
+    "SELLER_ADDRESS": "Beispielstraße 1\\n10115 Berlin",
+    "SELLER_COUNTRY": "DE",
+    "SELLER_VAT_ID": "DE136695976",
+}
+
+
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
+    SELLER_NAME = os.environ.get("SELLER_NAME") or _EXAMPLE_SELLER["SELLER_NAME"]
+    SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS") or _EXAMPLE_SELLER["SELLER_ADDRESS"]
+    SELLER_COUNTRY = os.environ.get("SELLER_COUNTRY") or _EXAMPLE_SELLER["SELLER_COUNTRY"]
+    SELLER_VAT_ID = os.environ.get("SELLER_VAT_ID") or _EXAMPLE_SELLER["SELLER_VAT_ID"]
     PORTAL_URL = os.environ.get("PORTAL_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
 
     def __init__(self):
@@ -157,6 +177,11 @@ class TestConfig(Config):
     STRIPE_SECRET_KEY = "sk_test_portal"
     STRIPE_PUBLISHABLE_KEY = "pk_test_portal"
     STRIPE_WEBHOOK_SECRET = "whsec_test_portal"
+    SELLER_NAME = _EXAMPLE_SELLER["SELLER_NAME"]
+    SELLER_ADDRESS = _EXAMPLE_SELLER["SELLER_ADDRESS"]
+    SELLER_COUNTRY = _EXAMPLE_SELLER["SELLER_COUNTRY"]
+    SELLER_VAT_ID = _EXAMPLE_SELLER["SELLER_VAT_ID"]
+    TAX_RATES = ""
     # Cheap hashing, so the tests spend their time on the portal, not on Argon2.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
@@ -176,6 +201,10 @@ class ProductionConfig(Config):
         "STRIPE_SECRET_KEY",
         "STRIPE_PUBLISHABLE_KEY",
         "STRIPE_WEBHOOK_SECRET",
+        "SELLER_NAME",
+        "SELLER_ADDRESS",
+        "SELLER_COUNTRY",
+        "SELLER_VAT_ID",
     )
 
 

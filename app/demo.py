@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.billing.invoices import buyer_snapshot, issue_invoice
 from app.billing.pricing import quote
 from app.licensing.issuing import issue_next_certificate, new_license
-from app.models import License, LicenseKind, Order, OrderStatus, TrialRequest, User
+from app.models import BillingDetails, License, LicenseKind, Order, OrderStatus, TrialRequest, User
 from app.models.base import utcnow
 
 CUSTOMER = ("customer@example.com", "customer", "Demo Hosting Ltd", "demo-customer-pass")
@@ -50,8 +51,28 @@ def _order(session, user, license, accounts, terms, *, status, at, **fields):
     return order
 
 
+def _billing_details(session, customer):
+    """The demo customer's billing details, as a company in Ireland with its VAT ID would enter them."""
+    details = session.get(BillingDetails, customer.id)
+    if details is None:
+        details = BillingDetails(
+            user_id=customer.id,
+            legal_name="Demo Hosting Ltd",
+            address="Unit 4, Example Business Park",
+            postcode="D02 X285",
+            city="Dublin",
+            country="IE",
+            tax_id="IE6388047V",
+        )
+        session.add(details)
+        session.flush()
+    return buyer_snapshot(customer, details)
+
+
 def _customer_history(session, customer, keyring, terms, now):
-    """A paid license bought 40 days ago and upgraded 10 days ago (two certificates), and a failed order."""
+    """A paid license bought 40 days ago and upgraded 10 days ago (two certificates, two invoices),
+    and a failed order."""
+    buyer = _billing_details(session, customer)
     if session.scalar(select(License.id).where(License.owner_id == customer.id).limit(1)) is not None:
         return
     bought = now - timedelta(days=40)
@@ -70,9 +91,11 @@ def _customer_history(session, customer, keyring, terms, now):
         paid_at=bought,
         card_brand="visa",
         card_last4="4242",
+        buyer=buyer,
     )
     paid.license_id = license.id
     issue_next_certificate(session, license, keyring, terms, reason="purchase", now=bought, order_id=paid.id)
+    issue_invoice(session, paid, terms, bought)
 
     upgraded = now - timedelta(days=10)
     more = quote(terms.pack_size, terms).accounts
@@ -87,12 +110,14 @@ def _customer_history(session, customer, keyring, terms, now):
         paid_at=upgraded,
         card_brand="visa",
         card_last4="4242",
+        buyer=buyer,
     )
     license.accounts += more
     license.support_until = upgraded + timedelta(days=terms.support_days)
     issue_next_certificate(
         session, license, keyring, terms, reason="upgrade", now=upgraded, order_id=upgrade.id
     )
+    issue_invoice(session, upgrade, terms, upgraded)
 
     _order(
         session,

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from app.billing.pricing import format_money
+from app.billing.tax import format_rate
 
 
 def money(cents, currency="usd"):
@@ -34,4 +35,5 @@ def init_app(app):
     app.add_template_filter(date, "date")
     app.add_template_filter(datetime_, "datetime")
     app.add_template_filter(ago, "ago")
+    app.add_template_filter(format_rate, "tax_rate")
     app.add_template_global(lambda: datetime.now(UTC), "utcnow")

@@ -5,6 +5,7 @@ is made good by the sweep every minute, and a message is claimed before it is se
 workers never send it twice.
 """
 
+import base64
 import logging
 import smtplib
 from dataclasses import dataclass, field
@@ -36,6 +37,13 @@ def queue_email(recipient, subject, template, attachments=(), reply_to=None, **c
     return message
 
 
+def attachment_bytes(item):
+    """An outbox attachment's file: text as UTF-8, or a binary file (a PDF) kept in base64."""
+    if item.get("encoding") == "base64":
+        return base64.b64decode(item["content"])
+    return item["content"].encode()
+
+
 def _build(message, config):
     email = EmailMessage()
     email["Subject"] = message.subject
@@ -49,7 +57,7 @@ def _build(message, config):
     for item in message.attachments or []:
         maintype, subtype = item["content_type"].split("/", 1)
         email.add_attachment(
-            item["content"].encode(), maintype=maintype, subtype=subtype, filename=item["filename"]
+            attachment_bytes(item), maintype=maintype, subtype=subtype, filename=item["filename"]
         )
     return email
 

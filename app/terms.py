@@ -1,12 +1,55 @@
 """The commercial terms: every number a customer is sold on, in one immutable value.
 
-Built once from the configuration when the app starts (``Terms.from_config``)
+The seller that invoices name and the tax rates by the buyer's country are part
+of them. Built once from the configuration when the app starts (``Terms.from_config``)
 and passed explicitly to the domain; templates read the same value as
 ``terms``. No domain function has a default for any of these numbers, so a
 forgotten argument fails loudly instead of quietly using another value.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+
+@dataclass(frozen=True)
+class Seller:
+    """Who sells: the party every invoice and credit note names first (SELLER_* settings)."""
+
+    name: str
+    address: str
+    country: str
+    vat_id: str = ""
+
+    @classmethod
+    def from_config(cls, config) -> "Seller":
+        return cls(
+            name=(config.get("SELLER_NAME") or "").strip(),
+            address=(config.get("SELLER_ADDRESS") or "").replace("\\n", "\n").strip(),
+            country=(config.get("SELLER_COUNTRY") or "").strip().upper(),
+            vat_id=(config.get("SELLER_VAT_ID") or "").replace(" ", "").upper(),
+        )
+
+
+def parse_tax_rates(text) -> tuple[tuple[str, int], ...]:
+    """``"DE:19,FR:20,NL:21"`` as ((country, rate in basis points), …): ``(("DE", 1900), …)``."""
+    rates = []
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        country, _, rate = item.partition(":")
+        country = country.strip().upper()
+        try:
+            basis_points = Decimal(rate.strip()) * 100
+        except InvalidOperation:
+            basis_points = Decimal(-1)
+        if len(country) != 2 or not country.isalpha() or basis_points != basis_points.to_integral_value():
+            raise ValueError(f"TAX_RATES must read like DE:19,FR:20 (country:percent), not {item.strip()!r}")
+        if not 0 <= basis_points <= 10000:
+            raise ValueError(
+                f"TAX_RATES: the rate of {country} must be between 0 and 100, not {rate.strip()}"
+            )
+        rates.append((country, int(basis_points)))
+    return tuple(rates)
 
 
 @dataclass(frozen=True)
@@ -19,6 +62,10 @@ class Terms:
     trial_days: int
     trial_accounts: int
     support_days: int
+    # Tax on top of the price by the buyer's country, in basis points (1900 = 19 %); none: prices are net.
+    tax_rates: tuple[tuple[str, int], ...] = ()
+    # Unnamed only in Terms built by hand (tests); the app's come from the SELLER_* settings.
+    seller: Seller = field(default_factory=lambda: Seller(name="", address="", country=""))
 
     def __post_init__(self):
         minimums = {
@@ -38,6 +85,9 @@ class Terms:
                 )
         if not (isinstance(self.currency, str) and len(self.currency) == 3 and self.currency.isalpha()):
             raise ValueError(f"CURRENCY must be a three-letter ISO 4217 code, not {self.currency!r}")
+        country = self.seller.country
+        if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+            raise ValueError(f"SELLER_COUNTRY must be a two-letter ISO 3166 code such as DE, not {country!r}")
 
     @classmethod
     def from_config(cls, config) -> "Terms":
@@ -51,6 +101,8 @@ class Terms:
             trial_days=config["TRIAL_DAYS"],
             trial_accounts=config["TRIAL_ACCOUNTS"],
             support_days=config["SUPPORT_DAYS"],
+            tax_rates=parse_tax_rates(config.get("TAX_RATES")),
+            seller=Seller.from_config(config),
         )
 
     @property

@@ -24,6 +24,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
+from app.billing import invoices
 from app.billing.orders import CANCELLED, SETTLED, UNPAID, fail_order, move_order, note_attempt
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import KeyRing
@@ -86,7 +87,7 @@ def fulfil_order(session, order, payment, settings, now):
         failure_message=None,
     )
     if not won:
-        return _already_settled(order, payment, settings)
+        return _already_settled(session, order, payment, settings, now)
     if payment.card_brand and payment.card_last4:
         order.card_brand, order.card_last4 = payment.card_brand, payment.card_last4
     license, reason = _add_accounts(session, order, settings, now)
@@ -101,14 +102,16 @@ def fulfil_order(session, order, payment, settings, now):
         now=now,
         order_id=order.id,
     )
+    invoice = invoices.issue_invoice(session, order, settings.terms, now)
     queue_email(
         order.user.email,
         f"Receipt for order {order.id}: license {license.code}",
         "receipt",
-        attachments=[certificate.attachment()],
+        attachments=[certificate.attachment(), invoices.attachment(invoice)],
         order=order,
         license=license,
         certificate=certificate,
+        invoice=invoice,
     )
     return "fulfilled"
 
@@ -146,25 +149,74 @@ def apply_full_refund(session, order, settings, now, reason, *, certificate_reas
         now=now,
         order_id=order.id,
     )
+    credit_note = _credit_rest(session, order, settings, now, certificate_reason)
     queue_email(
         order.user.email,
         f"Order {order.id} refunded: new certificate for license {license.code}",
         "refund",
-        attachments=[certificate.attachment()],
+        attachments=[certificate.attachment(), invoices.attachment(credit_note)],
         order=order,
         license=license,
         certificate=certificate,
         accounts_removed=removed,
+        credit_note=credit_note,
         dispute=certificate_reason == "dispute_lost",
     )
     return certificate
 
 
-def record_partial_refund(order, refunded_cents):
-    """Stripe refunded part of a payment: recorded and left to support, the license is unchanged."""
+def _credit_rest(session, order, settings, now, certificate_reason):
+    """The credit note of a full refund: what earlier credit notes of the order have not credited."""
+    net, tax = invoices.credit_remaining(session, order)
+    lost = certificate_reason == "dispute_lost"
+    return invoices.issue_credit_note(
+        session,
+        order,
+        settings.terms,
+        now,
+        event="refund",
+        net_cents=net,
+        tax_cents=tax,
+        note=f"{'Lost payment dispute' if lost else 'Refund'} of order #{order.id}: all its accounts.",
+    )
+
+
+def credit_partial_refund(session, order, settings, now, *, refunded_cents, net_cents, tax_cents, note):
+    """The credit note of a partial refund that brought the order's refunded total to ``refunded_cents``.
+
+    Named by that total, so support's refund by packs and Stripe's
+    ``charge.refunded`` for the same refund issue one credit note between them.
+    """
+    return invoices.issue_credit_note(
+        session,
+        order,
+        settings.terms,
+        now,
+        event=f"partial-{refunded_cents}",
+        net_cents=net_cents,
+        tax_cents=tax_cents,
+        note=note,
+    )
+
+
+def record_partial_refund(session, order, refunded_cents, settings, now):
+    """Stripe refunded part of a payment: recorded, credited and left to support; the license is unchanged."""
     if order.status not in SETTLED or refunded_cents <= order.refunded_cents:
         return "ignored: nothing new refunded"
+    net, tax = invoices.credit_for_amount(order, refunded_cents - order.refunded_cents)
     order.refunded_cents = refunded_cents
+    # The order's row first, the credit notes' counter last, as in a refund by packs: no deadlock.
+    session.flush()
+    credit_partial_refund(
+        session,
+        order,
+        settings,
+        now,
+        refunded_cents=refunded_cents,
+        net_cents=net,
+        tax_cents=tax,
+        note=f"Partial refund of order #{order.id}, made in Stripe.",
+    )
     _flag(order, "Partly refunded in Stripe: the license was not changed. Decide whether to adjust it.")
     return "partial refund recorded and flagged"
 
@@ -272,7 +324,7 @@ def _amount_mismatch(order, payment):
     )
 
 
-def _already_settled(order, payment, settings):
+def _already_settled(session, order, payment, settings, now):
     if order.stripe_payment_intent_id == payment.id and order.status in SETTLED:
         return "already fulfilled"
     if order.status not in (*SETTLED, CANCELLED):
@@ -286,10 +338,10 @@ def _already_settled(order, payment, settings):
         return "ignored: the extra payment is refunded"
     if settings.gateway is None:
         return _flag(order, f"Paid twice: {why}. Refund one of them in Stripe.")
-    return refund_extra_payment(order, payment, settings.gateway, why)
+    return refund_extra_payment(session, order, payment, settings, why, now)
 
 
-def refund_extra_payment(order, payment, gateway, why, *, actor=None):
+def refund_extra_payment(session, order, payment, settings, why, now, *, actor=None):  # noqa: PLR0913
     """Refund a payment the order does not need (paid twice, or paid after it was cancelled), once.
 
     Automatic (``actor`` None) when a path meets the extra payment, or asked by
@@ -297,7 +349,7 @@ def refund_extra_payment(order, payment, gateway, why, *, actor=None):
     own, so the webhook, the order page, reconcile and support make the same
     one refund. Raises ``GatewayError`` when Stripe cannot refund now.
     """
-    gateway.refund(
+    settings.gateway.refund(
         payment.id,
         f"Extra payment for order {order.id} refunded",
         idempotency_key=f"refund-extra-{payment.id}",
@@ -315,12 +367,25 @@ def refund_extra_payment(order, payment, gateway, why, *, actor=None):
         payment=payment.id,
         amount_cents=payment.amount,
     )
+    net, tax = invoices.credit_for_amount(order, payment.amount)
+    credit_note = invoices.issue_credit_note(
+        session,
+        order,
+        settings.terms,
+        now,
+        event=f"extra-{payment.id}",
+        net_cents=net,
+        tax_cents=tax,
+        note=f"Extra payment {payment.id} for order #{order.id}, refunded in full.",
+    )
     queue_email(
         order.user.email,
         f"Order {order.id}: an extra payment was refunded",
         "extra_refund",
+        attachments=[invoices.attachment(credit_note)],
         order=order,
         payment=payment,
+        credit_note=credit_note,
     )
     return _flag(order, reason)
 

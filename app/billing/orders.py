@@ -54,13 +54,16 @@ def accounts_after(license, accounts):
     return license.accounts + accounts
 
 
-def place_order(session, user, license, quote, now):
+def place_order(session, user, license, quote, now, *, charge=None, buyer=None):
     """A pending order for `quote` on `license` (None: a new license).
 
+    ``charge`` is the tax on top of the quote for ``buyer`` (a snapshot of the
+    billing details), computed here once and stored; None: the price is net.
     The customer's identical order placed within the last day and not yet
     charged is returned instead, so a double click or a reload of the
     confirmation step does not leave two orders waiting.
     """
+    total = charge.total_cents if charge else quote.amount_cents
     same_license = Order.license_id.is_(None) if license is None else Order.license_id == license.id
     existing = session.scalar(
         select(Order)
@@ -68,7 +71,7 @@ def place_order(session, user, license, quote, now):
             Order.user_id == user.id,
             same_license,
             Order.accounts == quote.accounts,
-            Order.amount_cents == quote.amount_cents,
+            Order.amount_cents == total,
             Order.currency == quote.currency,
             Order.status.in_(PAYABLE),
             Order.stripe_payment_intent_id.is_(None),
@@ -77,7 +80,7 @@ def place_order(session, user, license, quote, now):
         .order_by(Order.id.desc())
         .limit(1)
     )
-    if existing is not None:
+    if existing is not None and existing.buyer == buyer:
         return existing
     order = Order(
         user=user,
@@ -85,7 +88,12 @@ def place_order(session, user, license, quote, now):
         kind="new" if license is None else "upgrade",
         accounts=quote.accounts,
         packs=quote.packs,
-        amount_cents=quote.amount_cents,
+        amount_cents=total,
+        net_cents=quote.amount_cents,
+        tax_rate_bp=charge.tax_rate_bp if charge else 0,
+        tax_cents=charge.tax_cents if charge else 0,
+        tax_treatment=charge.treatment if charge else "none",
+        buyer=buyer,
         currency=quote.currency,
         status=OrderStatus.PENDING,
         created_at=now,

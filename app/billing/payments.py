@@ -386,7 +386,7 @@ def is_extra_payment(order, payment):
     return order.status in SETTLED and payment.id != order.stripe_payment_intent_id
 
 
-def refund_extra(gateway, order, payment_intent_id, actor, reason):
+def refund_extra(session, order, payment_intent_id, *, actor, reason, settings, now):
     """Support refunds an extra payment of `order` in full, with a reason (audited, the customer emailed).
 
     Raises ``PortalError`` when it is not one of the order's payments or not an
@@ -395,10 +395,10 @@ def refund_extra(gateway, order, payment_intent_id, actor, reason):
     known = {attempt.stripe_payment_intent_id for attempt in order.attempts}
     if payment_intent_id not in known | {order.stripe_payment_intent_id}:
         raise PortalError("That payment is not one of this order's attempts.")
-    payment = gateway.retrieve_payment(payment_intent_id)
+    payment = settings.gateway.retrieve_payment(payment_intent_id)
     if not is_extra_payment(order, payment):
         raise PortalError(
             f"Payment {payment_intent_id} is not an extra payment of order #{order.id}"
             " (it did not charge, is refunded already, or paid the order: refund the order instead)."
         )
-    return refund_extra_payment(order, payment, gateway, reason, actor=actor)
+    return refund_extra_payment(session, order, payment, settings, reason, now, actor=actor)

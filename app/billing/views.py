@@ -14,9 +14,16 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from app.billing import payments, webhooks
+from app.billing import details, payments, webhooks
 from app.billing.forms import OrderForm
 from app.billing.fulfilment import FulfilmentSettings, order_certificate
+from app.billing.invoices import (
+    billing_details_of,
+    buyer_snapshot,
+    charge_to,
+    documents_by_order,
+    documents_of,
+)
 from app.billing.orders import PAYABLE, accounts_after, orders_of, place_order
 from app.billing.pricing import PricingError, parse_accounts, quote
 from app.extensions import db, limiter
@@ -26,10 +33,22 @@ from app.web.services import current_gateway, current_keyring, current_terms
 
 bp = Blueprint("billing", __name__)
 bp.register_blueprint(webhooks.bp)
+bp.register_blueprint(details.bp)
 
 
 def _quote(accounts):
     return quote(accounts, current_terms())
+
+
+def _buyer():
+    """The current customer as an order placed now would invoice them, or None without billing details."""
+    details = billing_details_of(db.session, current_user)
+    return buyer_snapshot(current_user, details) if details else None
+
+
+def _charge(price, buyer):
+    """Tax on ``price`` for ``buyer``: the one computation the review step, the order and Stripe share."""
+    return charge_to(buyer or {}, price.amount_cents, current_terms())
 
 
 def _order_form():
@@ -59,24 +78,52 @@ def upgrade(code):
 
 
 def _order_step(license):
-    """The amount form, then the confirmation step with the price, then the order."""
+    """The amount form, then the review step with the price and "Invoice to", then the order.
+
+    The review step links to the billing details, which send the buyer back
+    to it (``?accounts=…&review=1``) with the amount they had chosen.
+    """
     form = _order_form()
     if request.method == "GET" and request.args.get("accounts"):
         form.accounts.data = request.args["accounts"][:20]
-    if not form.validate_on_submit():
-        return render_template("billing/order_form.html", form=form, license=license)
+    reviewing = request.method == "GET" and request.args.get("review") == "1" and _amount_given(form)
+    buyer = _buyer()
+    if not (reviewing or form.validate_on_submit()):
+        one_pack = _quote(current_terms().pack_size)
+        return render_template(
+            "billing/order_form.html",
+            form=form,
+            license=license,
+            pack_quote=one_pack,
+            pack_charge=_charge(one_pack, buyer),
+        )
     price = _quote(form.accounts_value)
+    charge = _charge(price, buyer)
     if form.confirmed.data != "yes":
         return render_template(
             "billing/confirm.html",
             form=form,
             license=license,
             quote=price,
+            charge=charge,
+            buyer=buyer,
+            review_url=url_for(request.endpoint, **request.view_args, accounts=price.accounts, review=1),
             accounts_after=accounts_after(license, price.accounts),
         )
-    order = place_order(db.session, current_user, license, price, datetime.now(UTC))
+    order = place_order(
+        db.session, current_user, license, price, datetime.now(UTC), charge=charge, buyer=buyer
+    )
     db.session.commit()
     return redirect(url_for("billing.pay", order_id=order.id))
+
+
+def _amount_given(form):
+    """The amount in the link back to the review step is valid (a GET has no form to validate)."""
+    try:
+        form.accounts_value = parse_accounts(form.accounts.data, current_terms())
+    except PricingError:
+        return False
+    return True
 
 
 @bp.get("/orders/quote")
@@ -89,12 +136,13 @@ def price_quote():
     except PricingError as error:
         return jsonify(ok=False, error=error.message), 422
     price = _quote(accounts)
+    charge = _charge(price, _buyer())
     price_sum = get_template_attribute("billing/_price.html", "price_sum")
     return jsonify(
         ok=True,
         accounts=price.accounts,
-        amount_cents=price.amount_cents,
-        price=str(price_sum(price)).strip(),
+        amount_cents=charge.total_cents,
+        price=str(price_sum(price, charge)).strip(),
         accounts_after=accounts_after(license, price.accounts),
     )
 
@@ -102,7 +150,10 @@ def price_quote():
 @bp.get("/orders")
 @login_required
 def order_history():
-    return render_template("billing/orders.html", orders=orders_of(db.session, current_user))
+    orders = orders_of(db.session, current_user)
+    return render_template(
+        "billing/orders.html", orders=orders, documents=documents_by_order(db.session, [o.id for o in orders])
+    )
 
 
 @bp.get("/orders/<int:order_id>")
@@ -114,6 +165,7 @@ def order_page(order_id):
         "billing/order.html",
         order=order,
         certificate=order_certificate(db.session, order),
+        documents=documents_of(db.session, order),
         waiting=state.waiting,
         needs_authentication=state.needs_authentication,
         refusal=payments.payment_refusal(order) if order.status in PAYABLE else None,

@@ -218,7 +218,7 @@ def _charge_refunded(session, charge, settings, now):
         return "ignored: no order for this charge"
     refunded = charge.get("amount_refunded") or 0
     if not charge.get("refunded") and refunded < charge.get("amount", 0):
-        return record_partial_refund(order, refunded)
+        return record_partial_refund(session, order, refunded, settings, now)
     certificate = apply_full_refund(session, order, settings, now, _refund_reason(charge))
     return "order refunded" if certificate else f"ignored: the order is {order.status}"
 

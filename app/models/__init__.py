@@ -2,6 +2,7 @@
 
 from app.models.contact import CustomerNote, SupportMessage
 from app.models.installation import Installation, UsageReport
+from app.models.invoice import BillingDetails, BillingDocument, DocumentCounter, DocumentKind
 from app.models.license import Certificate, License, LicenseKind, LicenseStatus
 from app.models.order import Order, OrderStatus, PaymentAttempt, StripeEvent
 from app.models.outbox import OutboxMessage
@@ -11,9 +12,13 @@ from app.models.user import User
 
 __all__ = [
     "AuditEntry",
+    "BillingDetails",
+    "BillingDocument",
     "Certificate",
     "Installation",
     "CustomerNote",
+    "DocumentCounter",
+    "DocumentKind",
     "License",
     "LicenseKind",
     "LicenseStatus",

@@ -23,6 +23,11 @@ class OrderStatus(StrEnum):
 ORDER_STATUSES = tuple(OrderStatus)
 
 
+def _net_default(context):
+    """An order placed without tax is all net."""
+    return context.get_current_parameters()["amount_cents"]
+
+
 class Order(db.Model):
     __tablename__ = "orders"
 
@@ -33,7 +38,14 @@ class Order(db.Model):
     kind: Mapped[str] = mapped_column(String(10))  # "new" license or "upgrade"
     accounts: Mapped[int] = mapped_column(Integer)
     packs: Mapped[int] = mapped_column(Integer)
+    # The total charged: net_cents plus tax_cents, computed once when the order is placed.
     amount_cents: Mapped[int] = mapped_column(Integer)
+    net_cents: Mapped[int] = mapped_column(Integer, default=_net_default)
+    tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)  # basis points: 1900 is 19 %
+    tax_cents: Mapped[int] = mapped_column(Integer, default=0)
+    tax_treatment: Mapped[str] = mapped_column(String(20), default="none")
+    # The buyer's billing details when the order was placed: its tax and its invoice follow them.
+    buyer: Mapped[dict | None] = mapped_column(JSON)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(10), default=OrderStatus.PENDING, index=True)
     stripe_setup_intent_id: Mapped[str | None] = mapped_column(String(255))

@@ -18,7 +18,7 @@ class OutboxMessage(db.Model):
     reply_to: Mapped[str | None] = mapped_column(String(254))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
-    # [{"filename": ..., "content_type": ..., "content": text}]
+    # [{"filename": ..., "content_type": ..., "content": text, "encoding": "base64" for a binary file}]
     attachments: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

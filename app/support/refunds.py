@@ -7,7 +7,8 @@ at once, one refund at Stripe, and applying it to the license happens once
 """
 
 from app import audit
-from app.billing.fulfilment import apply_full_refund, locked_license
+from app.billing.fulfilment import apply_full_refund, credit_partial_refund, locked_license
+from app.billing.invoices import attachment, credit_for_packs
 from app.exceptions import PortalError
 from app.licensing.issuing import issue_next_certificate
 from app.mail import queue_email
@@ -55,11 +56,18 @@ def refund_order(session, order, actor, *, reason, gateway, settings, now):
     return certificate
 
 
+def packs_refund_cents(order, packs):
+    """What refunding ``packs`` of the order's packs pays back, tax included: the credit note's total."""
+    net, tax = credit_for_packs(order, packs)
+    return net + tax
+
+
 def refundable_packs(order):
     """How many of the order's packs a partial refund may still take: all but one not yet refunded."""
     if order.packs <= 0:
         return 0
-    refunded = order.refunded_cents // (order.amount_cents // order.packs) if order.amount_cents else 0
+    pack_cents = packs_refund_cents(order, 1)
+    refunded = order.refunded_cents // pack_cents if pack_cents else 0
     return max(0, order.packs - refunded - 1)
 
 
@@ -86,9 +94,9 @@ def refund_packs(session, order, actor, *, packs, reason, gateway, settings, now
             if most
             else f"Order #{order.id} has no pack left to refund by packs: use Refund in full."
         )
-    pack_cents = order.amount_cents // order.packs
     pack_accounts = order.accounts // order.packs
-    amount = packs * pack_cents
+    net, tax = credit_for_packs(order, packs)
+    amount = net + tax
     already = order.refunded_cents
     refund = gateway.refund(
         order.stripe_payment_intent_id,
@@ -106,11 +114,22 @@ def refund_packs(session, order, actor, *, packs, reason, gateway, settings, now
     certificate = issue_next_certificate(
         session, license, settings.keyring, settings.terms, reason="partial_refund", now=now
     )
+    credit_note = credit_partial_refund(
+        session,
+        order,
+        settings,
+        now,
+        refunded_cents=order.refunded_cents,
+        net_cents=net,
+        tax_cents=tax,
+        note=f"Refund of {packs} of the {order.packs} packs of order #{order.id} ({removed} accounts).",
+    )
     queue_email(
         order.user.email,
         f"Part of order {order.id} refunded: new certificate for license {license.code}",
         "partial_refund",
-        attachments=[certificate.attachment()],
+        attachments=[certificate.attachment(), attachment(credit_note)],
+        credit_note=credit_note,
         order=order,
         license=license,
         certificate=certificate,

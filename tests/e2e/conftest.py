@@ -110,7 +110,6 @@ def log_in(page, email, password=PASSWORD):
         page.get_by_role("button", name="Turn on two-factor authentication").click()
         page.get_by_role("link", name="I have saved my recovery codes").click()
     page.wait_for_load_state()
-    assert "/login" not in page.url, f"{email} is not signed in: {page.url}"
 
 
 def download_certificate(page, output_dir):

@@ -111,6 +111,8 @@ def test_the_customers_pages(page, demo, output_dir):
             "/orders/new",
             "/trial",
             "/account",
+            "/account/billing",
+            "/orders/new?accounts=50&review=1",
             "/account/password",
             "/contact",
         ],

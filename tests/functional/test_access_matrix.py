@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from app.billing.invoices import issue_invoice
 from app.extensions import db
 from app.models import Installation, TrialRequest
+from app.web.services import current_terms
 from tests.conftest import Browser, csrf_token
 from tests.factories import add_order
 
@@ -45,8 +47,10 @@ def owned(app, customer, make_license):
         last_seen_at=now,
     )
     db.session.add(installation)
+    invoice = issue_invoice(db.session, order, current_terms(), now)
     db.session.commit()
     return {
+        "number": invoice.number,
         "installation_id": installation.id,
         "code": license.code,
         "serial": 1,

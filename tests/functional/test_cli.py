@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import License, Order, TrialRequest, User
+from app.models import BillingDocument, License, Order, TrialRequest, User
 from tests.conftest import Browser
 
 
@@ -66,6 +66,9 @@ def test_demo_creates_the_demo_data_once_and_prints_the_real_address(runner, cli
     assert license.code in customer.get("/licenses").get_data(as_text=True)
     history = customer.get("/orders").get_data(as_text=True)
     assert "Failed" in history or "failed" in history
+    assert "Invoice INV-" in history  # both paid orders have an invoice, to Demo Hosting Ltd in Dublin
+    assert len(db.session.scalars(select(BillingDocument)).all()) == 2
+    assert "Demo Hosting Ltd" in customer.get("/account/billing").get_data(as_text=True)
     [trial_request] = db.session.scalars(select(TrialRequest)).all()
     assert trial_request.status == "pending" and trial_request.user.email == "trial@example.com"
 

@@ -169,7 +169,11 @@ def test_receipt_is_queued_with_the_certificate_attached(deliver, make_stripe_or
     assert receipt.subject == f"Receipt for order {order.id}: license {order.license.code}"
     assert "$225.00" in receipt.text_body and "Visa ending in 4242" in receipt.text_body
     assert order.stripe_payment_intent_id in receipt.text_body
-    [attachment] = receipt.attachments
+    [attachment, invoice] = receipt.attachments
+    assert (invoice["filename"], invoice["content_type"]) == (
+        f"INV-{order.paid_at.year}-000001.pdf",
+        "application/pdf",
+    )
     assert attachment["filename"] == f"{order.license.code}-1.lic"
     assert attachment["content_type"] == "text/plain"
     assert attachment["content"] == certificates_of(order.id)[0].text

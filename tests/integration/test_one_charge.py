@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.billing.orders import note_attempt
 from app.extensions import db
-from app.models import StripeEvent
+from app.models import BillingDocument, StripeEvent
 from app.models.base import utcnow
 from tests.conftest import csrf_token, sent_mail
 from tests.factories import certificates_of
@@ -161,6 +161,8 @@ def test_paying_again_after_a_lost_charge_keeps_one_and_refunds_the_other(
     assert len(kept_charges(localstripe, order_id)) == 1
     assert len(certificates_of(order_id)) == 1
     assert any("an extra payment was refunded" in m.subject for m in sent_mail(paid.user.email))
+    invoice, credit_note = db.session.scalars(select(BillingDocument).order_by(BillingDocument.id)).all()
+    assert (credit_note.event, credit_note.invoice_id) == (f"extra-{lost.id}", invoice.id)
     run_reconcile(app)
     assert len([c for c in charges(localstripe, order_id) if c["refunded"]]) == 1
 
@@ -211,6 +213,12 @@ def test_cancelled_order_refunds_a_payment_that_still_arrives(
     assert kept_charges(localstripe, order_id) == []
     assert late.id in order(order_id).flag_reason
     assert any("an extra payment was refunded" in m.subject for m in sent_mail(order(order_id).user.email))
+    [credit_note] = db.session.scalars(select(BillingDocument)).all()  # the order was never invoiced
+    assert (credit_note.event, credit_note.total_cents, credit_note.invoice_id) == (
+        f"extra-{late.id}",
+        late.amount,
+        None,
+    )
 
 
 def test_order_page_says_authentication_not_completed_and_offers_to_finish(

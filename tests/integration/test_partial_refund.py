@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.licensing.extractor import verify_certificate
-from app.models import AuditEntry
+from app.models import AuditEntry, BillingDocument
 from tests.conftest import sent_mail
 from tests.factories import add_order
 from tests.support.payments import VISA, stripe_settings
@@ -81,6 +81,13 @@ def test_refunding_two_packs_refunds_their_price_removes_their_accounts_and_reis
     assert "ticket" not in email.text_body and "Duplicate" not in email.text_body
     assert "ticket" not in email.html_body
     assert email.attachments[0]["filename"] == certificate.filename
+    [credit_note] = db.session.scalars(select(BillingDocument)).all()
+    assert (credit_note.number[:3], credit_note.total_cents, credit_note.event) == (
+        "CN-",
+        22500,
+        "partial-22500",
+    )
+    assert email.attachments[1]["filename"] == credit_note.filename
 
     page = agent.get(f"/support/orders/{order.id}").get_data(as_text=True)
     assert "$225.00 of this order is refunded already" in page
@@ -151,3 +158,33 @@ def test_after_a_partial_refund_the_full_refund_refunds_the_rest_and_removes_the
         f"/support/orders/{paid_order.id}/refund", {"reason": "again"}, f"/support/orders/{paid_order.id}"
     )
     assert again.status_code == 400 and "only a paid order can be refunded" in again.get_data(as_text=True)
+
+
+def test_a_partial_refund_of_a_taxed_order_refunds_what_its_credit_note_says(
+    agent, gateway, localstripe, customer, make_license
+):
+    # Placed by a buyer taxed at 19 %: 3 packs, net $337.50, VAT $64.13 (rounded once), total $401.63.
+    order = add_order(customer, license=make_license(accounts=50), accounts=75)
+    order.net_cents, order.tax_rate_bp, order.tax_cents, order.tax_treatment = 33750, 1900, 6413, "standard"
+    order.amount_cents = 40163
+    stripe_customer = gateway.create_customer(customer.email, user_id=customer.id)
+    setup = gateway.create_setup_intent(stripe_customer)
+    payment = gateway.create_payment(
+        order_id=order.id,
+        amount_cents=order.amount_cents,
+        currency="usd",
+        customer_id=stripe_customer,
+        payment_method_id=localstripe.confirm_card_setup(setup.client_secret, VISA),
+        idempotency_key=f"order-{order.id}-{uuid.uuid4()}",
+    )
+    order.status, order.paid_at, order.stripe_payment_intent_id = "paid", datetime.now(UTC), payment.id
+    db.session.commit()
+
+    refund_packs(agent, order, 1)
+
+    [credit_note] = db.session.scalars(select(BillingDocument)).all()
+    # One pack: net $112.50 and its VAT $21.38 (21.375 rounded half up).
+    assert (credit_note.net_cents, credit_note.tax_cents, credit_note.total_cents) == (11250, 2138, 13388)
+    entry = db.session.scalar(select(AuditEntry))
+    assert localstripe.api(f"/v1/refunds/{entry.details['stripe_refund']}")["amount"] == 13388
+    assert db.session.get(type(order), order.id).refunded_cents == 13388

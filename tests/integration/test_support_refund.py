@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.licensing.extractor import verify_certificate
-from app.models import AuditEntry
+from app.models import AuditEntry, BillingDocument
 from tests.conftest import sent_mail
 from tests.factories import add_order
 from tests.support.payments import NEEDS_3D_SECURE, VISA, stripe_settings
@@ -77,6 +77,9 @@ def test_refund_returns_the_money_and_takes_the_accounts_back(
     [email] = sent_mail(customer.email)
     assert f"Order {order.id} refunded" in email.subject
     assert email.attachments[0]["filename"] == f"{license.code}-2.lic"
+    [credit_note] = db.session.scalars(select(BillingDocument)).all()  # paid here without an invoice
+    assert (credit_note.kind, credit_note.total_cents, credit_note.event) == ("credit_note", 11250, "refund")
+    assert email.attachments[1]["filename"] == credit_note.filename
 
     entry = db.session.scalar(select(AuditEntry))
     assert (entry.action, entry.actor_id, entry.order_id, entry.license_id, entry.reason) == (
@@ -94,6 +97,7 @@ def test_refund_returns_the_money_and_takes_the_accounts_back(
     )
     page = agent.get(f"/support/orders/{order.id}").get_data(as_text=True)
     assert "refunded</span>" in page and "This order has been refunded." in page
+    assert credit_note.number in page
 
 
 def test_a_second_refund_click_changes_nothing(agent, paid_order, customer):

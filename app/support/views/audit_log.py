@@ -36,6 +36,7 @@ ACTIONS = {
     "customer.note": "added a note",
     "customer.resend_confirmation": "sent a new confirmation link",
     "customer.send_reset": "sent a password reset link",
+    "document.resend": "re-sent an invoice or credit note",
 }
 
 
@@ -78,6 +79,8 @@ def audit_details(entry):
         words.append(f"role {previous}{details['role']}")
     if "accounts_removed" in details:
         words.append(f"{details['accounts_removed']} accounts removed")
+    if "number" in details:
+        words.append(details["number"])
     return " · ".join(words)
 
 

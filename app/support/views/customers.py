@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app import audit
 from app.api.installations import release
 from app.api.usage import license_usage
+from app.billing.invoices import billing_details_of, buyer_snapshot
 from app.exceptions import PortalError
 from app.extensions import db
 from app.licensing.codes import LICENSE_CODE_PREFIX, is_license_code, normalize_license_code
@@ -62,6 +63,12 @@ def customers():
     return render_template("support/customers.html", query=query, users=users, missing_code=missing_code)
 
 
+def _billing(user):
+    """The customer's billing details as the next invoice would name them, or None."""
+    details = billing_details_of(db.session, user)
+    return buyer_snapshot(user, details) if details else None
+
+
 @bp.route("/customers/<int:user_id>")
 def customer(user_id):
     user = get_customer(user_id)
@@ -69,6 +76,7 @@ def customer(user_id):
     return render_template(
         "support/customer.html",
         customer=user,
+        billing=_billing(user),
         now=moment,
         licenses=licenses_of(db.session, user),
         orders=db.session.scalars(

@@ -7,15 +7,19 @@ from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.billing import payments
+from app.billing.details import pdf_response
+from app.billing.invoices import documents_of, resend
+from app.billing.tax import format_rate as tax_rate
 from app.exceptions import PortalError
 from app.extensions import db
 from app.formatting import money
+from app.forms import FlaskForm
 from app.guards import page_number
-from app.models import AuditEntry, Order
+from app.models import AuditEntry, BillingDocument, Order
 from app.models.order import ORDER_STATUSES
 from app.support.exports import DateRange, csv_response, minute
 from app.support.forms import CancelOrderForm, PartialRefundForm, RefundExtraForm, RefundForm
-from app.support.refunds import refund_order, refund_packs, refundable_packs
+from app.support.refunds import packs_refund_cents, refund_order, refund_packs, refundable_packs
 from app.support.views import bp, console_action, fulfilment_settings, now, signing
 from app.support.views.customers import audit_trail
 from app.web.services import current_gateway
@@ -62,6 +66,10 @@ def orders():
                 "status",
                 "card_last4",
                 "stripe_payment",
+                "net",
+                "tax_rate",
+                "tax",
+                "tax_treatment",
             ],
             (
                 [
@@ -79,6 +87,10 @@ def orders():
                     o.status,
                     o.card_last4,
                     o.stripe_payment_intent_id,
+                    f"{o.net_cents / 100:.2f}",
+                    tax_rate(o.tax_rate_bp),
+                    f"{o.tax_cents / 100:.2f}",
+                    o.tax_treatment,
                 ]
                 for o in db.session.scalars(query)
             ),
@@ -115,6 +127,8 @@ def render_order(
         extra_forms=_extra_forms(attempts, extra_form),
         partial_form=partial_form or PartialRefundForm(),
         refundable_packs=refundable_packs(order),
+        pack_refund_cents=packs_refund_cents(order, 1),
+        documents=documents_of(db.session, order),
         trail=audit_trail(AuditEntry.order_id == order.id),
     ), status
 
@@ -182,6 +196,39 @@ def refund(order_id):
     )
 
 
+def get_document(order_id, number):
+    return db.first_or_404(
+        select(BillingDocument).where(BillingDocument.order_id == order_id, BillingDocument.number == number)
+    )
+
+
+@bp.route("/orders/<int:order_id>/documents/<number>.pdf")
+def order_document(order_id, number):
+    return pdf_response(get_document(order_id, number))
+
+
+@bp.route("/orders/<int:order_id>/documents/<number>/resend", methods=["POST"])
+def resend_document(order_id, number):
+    """Email an invoice or credit note to the customer again, audited."""
+    document = get_document(order_id, number)
+    order = document.order
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return render_order(order, status=400)
+
+    def act():
+        resend(document)
+        audit.record(
+            current_user, "document.resend", order=order, license=order.license, number=document.number
+        )
+
+    return console_action(
+        act,
+        lambda _: f"{document.title} {document.number} is re-sent to {order.user.email}.",
+        back=redirect(url_for("support.order", order_id=order.id) + "#documents"),
+    )
+
+
 @bp.route("/orders/<int:order_id>/partial-refund", methods=["POST"])
 def partial_refund(order_id):
     form = PartialRefundForm()
@@ -200,7 +247,7 @@ def partial_refund(order_id):
             now=given["now"],
         ),
         lambda order, certificate: (
-            f"Refunded {money(order.amount_cents // order.packs * form.packs.data, order.currency)}"
+            f"Refunded {money(packs_refund_cents(order, form.packs.data), order.currency)}"
             f" of order #{order.id}: the license has a new certificate"
             f" (serial {certificate.serial}) and the customer is emailed."
         ),
@@ -236,11 +283,18 @@ def cancel_order(order_id):
 def refund_extra(order_id, payment_intent_id):
     """Refund one extra payment of an order (paid twice, or after it was cancelled), with a reason."""
     form = RefundExtraForm(prefix=payment_intent_id)
+    given = signing()
     return order_action(
         order_id,
         form,
         lambda order: payments.refund_extra(
-            current_gateway(), order, payment_intent_id, current_user, form.reason.data
+            db.session,
+            order,
+            payment_intent_id,
+            actor=current_user,
+            reason=form.reason.data,
+            settings=fulfilment_settings(given, gateway=current_gateway()),
+            now=given["now"],
         ),
         lambda order, _: (
             f"Payment {payment_intent_id} of order #{order.id} refunded: the customer is emailed."

@@ -1,14 +1,14 @@
 """every PaymentIntent made for an order, with its charge; accounts refunded per order
 
-Revision ID: 0010_payment_attempts
-Revises: 0009_contact_notes
+Revision ID: 0011_payment_attempts
+Revises: 0010_invoices
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_payment_attempts"
-down_revision = "0009_contact_notes"
+revision = "0011_payment_attempts"
+down_revision = "0010_invoices"
 branch_labels = None
 depends_on = None
 
