@@ -433,7 +433,12 @@ def test_support_sees_every_attempt_and_refunds_an_extra_payment_with_a_reason(
     assert [c["payment_intent"] for c in kept_charges(localstripe, order_id)] == [paid_with]
     db.session.rollback()
     assert order(order_id).status == "paid"
-    assert any("an extra payment was refunded" in m.subject for m in sent_mail(customer_email))
+    [email] = [m for m in sent_mail(customer_email) if "an extra payment was refunded" in m.subject]
+    credit_note = db.session.scalar(
+        select(BillingDocument).where(BillingDocument.event == f"extra-{extra.id}")
+    )
+    assert credit_note.total_cents == extra.amount
+    assert email.attachments[0]["filename"] == credit_note.filename
     after = customer_browser.get(f"/support/orders/{order_id}").get_data(as_text=True)
     assert "Refund this payment" not in after
     assert "refunded an extra payment" in after.lower() and "Paid twice, ticket 88" in after
