@@ -38,7 +38,14 @@ def queue_email(recipient, subject, template, attachments=(), reply_to=None, **c
 
 
 def attachment_bytes(item):
-    """An outbox attachment's file: text as UTF-8, or a binary file (a PDF) kept in base64."""
+    """An outbox attachment's file: text as UTF-8, a binary file kept in base64, or one drawn when sent.
+
+    ``{"render": name, "id": ...}`` is drawn by the renderer the app registered under
+    ``name`` in ``app.extensions["attachment_renderers"]`` (an invoice's PDF): the
+    worker draws it, not the transaction that queued the message.
+    """
+    if "render" in item:
+        return current_app.extensions["attachment_renderers"][item["render"]](item["id"])
     if item.get("encoding") == "base64":
         return base64.b64decode(item["content"])
     return item["content"].encode()

@@ -6,14 +6,13 @@ payment leaves no invoice and no used number behind. Each document is unique
 per (order, event): issuing it again finds the one already issued.
 """
 
-import base64
-
 from sqlalchemy import func, select
 
 from app.billing.countries import country_name
 from app.billing.invoice_pdf import render_pdf
 from app.billing.numbering import next_number
 from app.billing.tax import Charge, TaxTreatment, charge_for, tax_on
+from app.extensions import db
 from app.mail import queue_email
 from app.models import BillingDetails, BillingDocument, DocumentKind, License
 
@@ -133,14 +132,22 @@ def documents_by_order(session, order_ids):
     return found
 
 
+PDF_RENDERER = "billing_document"
+
+
 def attachment(document):
-    """The document's PDF as an email attachment."""
+    """The document's PDF as an email attachment, drawn when the message is sent (by the worker)."""
     return {
         "filename": document.filename,
         "content_type": "application/pdf",
-        "content": base64.b64encode(render_pdf(document)).decode("ascii"),
-        "encoding": "base64",
+        "render": PDF_RENDERER,
+        "id": document.id,
     }
+
+
+def document_pdf(document_id):
+    """The PDF of the stored document ``document_id`` (issued documents never change)."""
+    return render_pdf(db.session.get(BillingDocument, document_id))
 
 
 def resend(document):

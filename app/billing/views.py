@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from app.billing import details, payments, webhooks
+from app.billing import details, invoices, payments, webhooks
 from app.billing.forms import OrderForm
 from app.billing.fulfilment import FulfilmentSettings, order_certificate
 from app.billing.invoices import (
@@ -34,6 +34,11 @@ from app.web.services import current_gateway, current_keyring, current_terms
 bp = Blueprint("billing", __name__)
 bp.register_blueprint(webhooks.bp)
 bp.register_blueprint(details.bp)
+bp.record_once(
+    lambda state: state.app.extensions.setdefault("attachment_renderers", {}).update(
+        {invoices.PDF_RENDERER: invoices.document_pdf}
+    )
+)
 
 
 def _quote(accounts):
