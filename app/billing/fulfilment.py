@@ -298,6 +298,17 @@ def _add_accounts(session, order, settings, now):
     return license, "upgrade"
 
 
+def locked_order(session, order):
+    """Lock ``order``'s row until commit (PostgreSQL) and read it fresh: a refund asked by support holds it,
+    so Stripe's event about that very refund waits and then finds it recorded."""
+    return session.execute(
+        select(Order)
+        .where(Order.id == order.id)
+        .with_for_update(of=Order)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 def locked_license(session, license_id):
     """The license, read fresh and locked against concurrent changes until commit (PostgreSQL)."""
     return session.execute(

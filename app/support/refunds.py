@@ -7,7 +7,7 @@ at once, one refund at Stripe, and applying it to the license happens once
 """
 
 from app import audit
-from app.billing.fulfilment import apply_full_refund, credit_partial_refund, locked_license
+from app.billing.fulfilment import apply_full_refund, credit_partial_refund, locked_license, locked_order
 from app.billing.invoices import attachment, credit_for_packs
 from app.exceptions import PortalError
 from app.licensing.issuing import issue_next_certificate
@@ -27,6 +27,7 @@ def refund_order(session, order, actor, *, reason, gateway, settings, now):
     reason = (reason or "").strip()
     if not reason:
         raise RefundError("Give a reason for the refund (for staff: the customer is told only the amount).")
+    order = locked_order(session, order)
     if order.status != OrderStatus.PAID or not order.stripe_payment_intent_id:
         raise RefundError(f"Order #{order.id} is {order.status}: only a paid order can be refunded.")
     already = order.refunded_cents
@@ -82,6 +83,7 @@ def refund_packs(session, order, actor, *, packs, reason, gateway, settings, now
     reason = (reason or "").strip()
     if not reason:
         raise RefundError("Give a reason for the refund (for staff: the customer is told only the amount).")
+    order = locked_order(session, order)
     if order.status != OrderStatus.PAID or not order.stripe_payment_intent_id:
         raise RefundError(f"Order #{order.id} is {order.status}: only a paid order can be refunded.")
     most = refundable_packs(order)
