@@ -96,11 +96,24 @@ def license_by_code(session, code):
 
 
 def licenses_of(session, user):
+    """The user's licenses, newest first, with their certificates' numbers but not their text.
+
+    A list shows each license's current certificate (serial and date): the signed text of
+    every certificate ever issued stays in the database until one is downloaded.
+    """
     return session.scalars(
         select(License)
         .where(License.owner_id == user.id)
         .order_by(License.created_at.desc())
-        .options(selectinload(License.certificates))
+        .options(
+            selectinload(License.certificates).load_only(
+                Certificate.id,
+                Certificate.license_id,
+                Certificate.serial,
+                Certificate.issued_at,
+                Certificate.superseded_by_id,
+            )
+        )
     ).all()
 
 
