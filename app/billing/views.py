@@ -17,15 +17,18 @@ from flask_login import current_user, login_required
 from app.billing import payments, webhooks
 from app.billing.forms import OrderForm
 from app.billing.fulfilment import FulfilmentSettings, order_certificate
-from app.billing.orders import PAYABLE, accounts_after, orders_of, place_order
+from app.billing.orders import PAYABLE, accounts_after, customer_orders, place_order
 from app.billing.pricing import PricingError, parse_accounts, quote
 from app.extensions import db, limiter
+from app.guards import page_number
 from app.security import confirmed_required, signed_in_user
 from app.web.lookups import own_license, own_order
 from app.web.services import current_gateway, current_keyring, current_terms
 
 bp = Blueprint("billing", __name__)
 bp.register_blueprint(webhooks.bp)
+
+ORDERS_PER_PAGE = 25
 
 
 def _quote(accounts):
@@ -102,7 +105,13 @@ def price_quote():
 @bp.get("/orders")
 @login_required
 def order_history():
-    return render_template("billing/orders.html", orders=orders_of(db.session, current_user))
+    page = db.paginate(
+        customer_orders(current_user),
+        page=request.args.get("page", 1, type=page_number),
+        per_page=ORDERS_PER_PAGE,
+        error_out=False,
+    )
+    return render_template("billing/orders.html", orders=page.items, page=page)
 
 
 @bp.get("/orders/<int:order_id>")

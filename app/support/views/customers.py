@@ -7,8 +7,10 @@ from sqlalchemy import select
 from app import audit
 from app.api.installations import release
 from app.api.usage import license_usage
+from app.billing.orders import customer_orders
 from app.exceptions import PortalError
 from app.extensions import db
+from app.guards import page_number
 from app.licensing.codes import LICENSE_CODE_PREFIX, is_license_code, normalize_license_code
 from app.licensing.issuing import license_by_code, licenses_of
 from app.models import AuditEntry, Installation, License, Order, TrialRequest, User
@@ -33,6 +35,7 @@ from app.web.services import current_terms
 
 SEARCH_RESULTS = 50
 TRAIL_LENGTH = 20
+CUSTOMER_ORDERS_PER_PAGE = 20
 
 
 def get_customer(user_id):
@@ -71,9 +74,12 @@ def customer(user_id):
         customer=user,
         now=moment,
         licenses=licenses_of(db.session, user),
-        orders=db.session.scalars(
-            select(Order).where(Order.user_id == user.id).order_by(Order.created_at.desc())
-        ).all(),
+        orders=db.paginate(
+            customer_orders(user),
+            page=request.args.get("orders_page", 1, type=page_number),
+            per_page=CUSTOMER_ORDERS_PER_PAGE,
+            error_out=False,
+        ),
         trial_requests=db.session.scalars(
             select(TrialRequest)
             .where(TrialRequest.user_id == user.id)
