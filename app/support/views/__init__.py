@@ -5,7 +5,7 @@ Every page of the blueprint needs a logged-in staff user; anyone else gets 404.
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, flash, render_template
+from flask import Blueprint, flash, render_template, request
 from flask_login import login_required
 from sqlalchemy import func, select
 
@@ -13,6 +13,7 @@ from app import audit
 from app.api.installations import servers_over_limit
 from app.exceptions import PortalError
 from app.extensions import db
+from app.guards import page_number
 from app.models import (
     License,
     LicenseKind,
@@ -75,6 +76,25 @@ def console_action(act, done, *, back, refused=None, category="success"):
 
 def count(query):
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+LIST_COUNT_CAP = 10_000
+
+
+def bounded_page(query, per_page, cap=None):
+    """The requested page of ``query``, counting at most ``cap`` rows and paging no further.
+
+    Neither the count nor the OFFSET of a page reads a whole big table: past ``cap`` rows
+    the list says "more than", and its date filters reach the older rows.
+    """
+    cap = cap or LIST_COUNT_CAP
+    total = count(query.order_by(None).limit(cap + 1))
+    pages = max(1, -(-min(total, cap) // per_page))
+    number = min(request.args.get("page", 1, type=page_number), pages)
+    page = db.paginate(query, page=number, per_page=per_page, error_out=False, count=False)
+    page.total = min(total, cap)
+    page.capped = total > cap
+    return page
 
 
 @bp.route("/")
