@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-4711"
 WEBHOOK_SECRET = "whsec_bench"
 BUYERS = 50
+# Redis databases of the bench's own, emptied before each run.
+QUEUE_URL = "redis://127.0.0.1:6379/13"
+RATELIMIT_URL = "redis://127.0.0.1:6379/14"
 CERTIFICATES_PER_LICENSE = 3
 ORDERS_PER_LICENSE = 3
 
@@ -49,6 +52,8 @@ class Database:
             "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
             "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "PROXY_FIX_HOPS": "1",  # each simulated client logs in from its own address
+            "QUEUE_URL": QUEUE_URL,  # email is queued for a worker (none runs during the bench)
+            "RATELIMIT_STORAGE_URI": RATELIMIT_URL,
         }
 
 
@@ -70,7 +75,11 @@ def portal_app(database):
 
 
 def migrate_empty(app):
-    """Drop every table (the database is the bench's own) and migrate from scratch."""
+    """Drop every table (the database is the bench's own), empty its Redis and migrate from scratch."""
+    import redis
+
+    for url in (QUEUE_URL, RATELIMIT_URL):
+        redis.Redis.from_url(url).flushdb()
     with app.app_context():
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS bench_items"))
