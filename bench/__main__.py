@@ -45,7 +45,12 @@ def ensure_wrk():
 def databases(work):
     found = [seed.Database(f"sqlite:///{work / 'bench.db'}", work / "sqlite")]
     if os.environ.get("DATABASE_URL"):
-        found.append(seed.Database(database_url(None), work / "postgresql"))
+        url = database_url(None)
+        if "bench" not in url.rsplit("/", 1)[-1]:
+            raise SystemExit(
+                "The bench empties the database it runs on: name it for the bench (e.g. portal_bench)."
+            )
+        found.append(seed.Database(url, work / "postgresql"))
     return found
 
 

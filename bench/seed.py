@@ -65,6 +65,8 @@ def portal_app(database):
         INSTANCE_DIR=database.instance,
         LICENSE_KEYS_PATH=str(database.instance / "license-keys.json"),
         STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_SECRET_KEY="sk_test_bench",
+        STRIPE_PUBLISHABLE_KEY="pk_test_bench",
         SECRET_KEY="bench-secret-key-not-for-production",
         PORTAL_URL="http://127.0.0.1",
         SESSION_COOKIE_SECURE=False,
