@@ -6,7 +6,7 @@ Plain functions taking a session and what they need; the caller commits.
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.licensing.certificates import build_claims, issue_certificate
 from app.licensing.codes import generate_license_code, normalize_license_code
@@ -86,7 +86,7 @@ def issue_next_certificate(session, license, keyring, terms, *, reason, now, ord
     session.flush()
     if previous is not None:
         previous.superseded_by_id = certificate.id
-    session.expire(license, ["certificates"])
+    session.expire(license, ["certificates", "latest_certificate"])
     return certificate
 
 
@@ -96,22 +96,18 @@ def license_by_code(session, code):
 
 
 def licenses_of(session, user):
-    """The user's licenses, newest first, with their certificates' numbers but not their text.
+    """The user's licenses, newest first, each with its latest certificate's serial and date.
 
-    A list shows each license's current certificate (serial and date): the signed text of
-    every certificate ever issued stays in the database until one is downloaded.
+    One statement: a list shows each license's current certificate, never the signed text of
+    every certificate ever issued.
     """
     return session.scalars(
         select(License)
         .where(License.owner_id == user.id)
         .order_by(License.created_at.desc())
         .options(
-            selectinload(License.certificates).load_only(
-                Certificate.id,
-                Certificate.license_id,
-                Certificate.serial,
-                Certificate.issued_at,
-                Certificate.superseded_by_id,
+            joinedload(License.latest_certificate).load_only(
+                Certificate.id, Certificate.license_id, Certificate.serial, Certificate.issued_at
             )
         )
     ).all()
