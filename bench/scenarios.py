@@ -94,32 +94,50 @@ def webhook_scenario(run):
 
 
 def check_exactly_once(database, out):
-    """Every paid order has exactly one certificate and one receipt; a repeated delivery changes nothing."""
-    from app.extensions import db
-    from app.models import Certificate, Order, StripeEvent
-
-    with portal_app(database).app_context():
-        paid = db.session.scalar(select(func.count()).where(Order.status == "paid", Order.kind == "new"))
-        per_order = (
-            select(Certificate.order_id, func.count().label("n"))
-            .join(Order, Order.id == Certificate.order_id)
-            .where(Order.kind == "new")
-            .group_by(Certificate.order_id)
-            .subquery()
-        )
-        certified = db.session.scalar(select(func.count()).select_from(per_order))
-        doubled = db.session.scalar(select(func.count()).select_from(per_order).where(per_order.c.n != 1))
-        processed = db.session.scalar(
-            select(func.count()).where(
-                StripeEvent.processed_at.is_not(None), StripeEvent.outcome == "fulfilled"
-            )
-        )
+    """Every paid order has exactly one certificate, and every fulfilled event paid one order."""
+    paid, certified, doubled, processed = _settled_counts(database)
     holds = paid == certified == processed and doubled == 0
     out(
         f"Exactly once: {paid} orders paid, {certified} with a certificate, {doubled} with more than one,"
         f" {processed} events fulfilled: {'holds' if holds else 'BROKEN'}"
     )
     return holds
+
+
+def _settled_counts(database, pause=0.5, patience=40):
+    """The counts once the requests wrk left in flight have finished (two equal readings in a row)."""
+    previous = None
+    for _ in range(patience):
+        counts = _fulfilment_counts(database)
+        if counts == previous:
+            return counts
+        previous = counts
+        time.sleep(pause)
+    return previous
+
+
+def _fulfilment_counts(database):
+    """(orders paid, with a certificate, with more than one; events fulfilled) in one snapshot."""
+    from app.extensions import db
+    from app.models import Certificate, Order, StripeEvent
+
+    per_order = (
+        select(Certificate.order_id, func.count().label("n"))
+        .join(Order, Order.id == Certificate.order_id)
+        .where(Order.kind == "new")
+        .group_by(Certificate.order_id)
+        .subquery()
+    )
+    counts = select(
+        select(func.count()).where(Order.status == "paid", Order.kind == "new").scalar_subquery(),
+        select(func.count()).select_from(per_order).scalar_subquery(),
+        select(func.count()).select_from(per_order).where(per_order.c.n != 1).scalar_subquery(),
+        select(func.count())
+        .where(StripeEvent.processed_at.is_not(None), StripeEvent.outcome == "fulfilled")
+        .scalar_subquery(),
+    )
+    with portal_app(database).app_context():
+        return tuple(db.session.execute(counts).one())
 
 
 def redeliver(run, count=20):
