@@ -21,7 +21,7 @@ depends_on = None
 
 INDEXES = (
     ("ix_orders_created_at_id", "orders", ["created_at", "id"]),
-    ("ix_audit_log_actor_id_created_at", "audit_log", ["actor_id", "created_at"]),
+    ("ix_audit_log_actor_id_created_at", "audit_log", ["actor_id", "created_at", "id"]),
     ("ix_audit_log_license_id", "audit_log", ["license_id"]),
     ("ix_audit_log_order_id", "audit_log", ["order_id"]),
     ("ix_users_created_at", "users", ["created_at"]),

@@ -337,6 +337,18 @@ def test_a_long_audit_log_counts_and_pages_only_so_far(agent, staff, customer, m
     assert "Page 2 of 2" in beyond and "entry 24" in beyond and "entry 25" not in beyond
 
 
+def test_the_customer_page_shows_20_orders_a_page(agent, customer):
+    orders = [add_order(customer, accounts=25) for _ in range(23)]
+
+    first = page_text(agent.get(f"/support/customers/{customer.id}"))
+    second = page_text(agent.get(f"/support/customers/{customer.id}?orders_page=2"))
+
+    assert "Page 1 of 2 · 23 in all" in first and "?orders_page=2#customer-orders" in first
+    assert "Page 2 of 2" in second
+    shown = [order.id for order in orders if f'href="/support/orders/{order.id}"' in second]
+    assert len(shown) == 3
+
+
 def test_audit_log_is_read_only(agent):
     response = agent.submit("/support/audit", {}, "/support/audit")
     assert response.status_code == 405

@@ -81,7 +81,7 @@ def count(query):
 LIST_COUNT_CAP = 10_000
 
 
-def bounded_page(query, per_page, cap=None):
+def bounded_page(query, per_page, cap=None, param="page"):
     """The requested page of ``query``, counting at most ``cap`` rows and paging no further.
 
     Neither the count nor the OFFSET of a page reads a whole big table: past ``cap`` rows
@@ -90,7 +90,7 @@ def bounded_page(query, per_page, cap=None):
     cap = cap or LIST_COUNT_CAP
     total = count(query.order_by(None).limit(cap + 1))
     pages = max(1, -(-min(total, cap) // per_page))
-    number = min(request.args.get("page", 1, type=page_number), pages)
+    number = min(request.args.get(param, 1, type=page_number), pages)
     page = db.paginate(query, page=number, per_page=per_page, error_out=False, count=False)
     page.total = min(total, cap)
     page.capped = total > cap

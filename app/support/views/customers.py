@@ -10,7 +10,6 @@ from app.api.usage import license_usage
 from app.billing.orders import customer_orders
 from app.exceptions import PortalError
 from app.extensions import db
-from app.guards import page_number
 from app.licensing.codes import LICENSE_CODE_PREFIX, is_license_code, normalize_license_code
 from app.licensing.issuing import license_by_code, licenses_of
 from app.models import AuditEntry, Installation, License, Order, TrialRequest, User
@@ -28,7 +27,7 @@ from app.support.forms import (
 )
 from app.support.licenses import reinstate_license, revoke_license
 from app.support.search import find_customers
-from app.support.views import bp, console_action, now, signing
+from app.support.views import bounded_page, bp, console_action, now, signing
 from app.trials.service import MAX_EXTENSION_DAYS, extend_trial, trial_standing
 from app.web.lookups import certificate_response, license_certificate
 from app.web.services import current_terms
@@ -74,12 +73,7 @@ def customer(user_id):
         customer=user,
         now=moment,
         licenses=licenses_of(db.session, user),
-        orders=db.paginate(
-            customer_orders(user),
-            page=request.args.get("orders_page", 1, type=page_number),
-            per_page=CUSTOMER_ORDERS_PER_PAGE,
-            error_out=False,
-        ),
+        orders=bounded_page(customer_orders(user), CUSTOMER_ORDERS_PER_PAGE, param="orders_page"),
         trial_requests=db.session.scalars(
             select(TrialRequest)
             .where(TrialRequest.user_id == user.id)
