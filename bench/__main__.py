@@ -27,6 +27,9 @@ def options(argv=None):
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (default sync)")
     parser.add_argument("--rows", default="100,10000,100000", help="console list sizes, comma-separated")
     parser.add_argument("--smoke", action="store_true", help="one 1 s pair each, small seeds: does it run?")
+    parser.add_argument(
+        "--in-process-only", action="store_true", help="statements, console lists, extractor only"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.seconds, args.pairs, args.rows = 1, 1, "100,1000"
@@ -79,6 +82,14 @@ def run_database(database, args, work, out):
         f" {args.pairs} pairs of {args.seconds} s =="
     )
     prepare(database, args)
+    holds = True if args.in_process_only else served_scenarios(database, args, work, out)
+    inprocess.statements_per_page(database, out)
+    inprocess.console_lists(database, args.rows, out)
+    return holds
+
+
+def served_scenarios(database, args, work, out):
+    """The scenarios over HTTP; whether exactly-once held."""
     baseline_server, portal_server = served(database, args, work)
     with baseline_server as baseline, portal_server as portal:
         run = scenarios.Run(database, baseline, portal, args.seconds, args.pairs, work, out)
@@ -88,8 +99,6 @@ def run_database(database, args, work, out):
         holds = scenarios.check_exactly_once(database, out) and scenarios.redeliver(run)
         holds = holds and scenarios.check_exactly_once(database, out)
         scenarios.login_scenarios(run)
-    inprocess.statements_per_page(database, out)
-    inprocess.console_lists(database, args.rows, out)
     return holds
 
 
