@@ -78,7 +78,7 @@ def count(query):
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
-LIST_COUNT_CAP = 10_000
+LIST_COUNT_CAP = 2_000  # 40 pages of 50: further back, the date filters
 
 
 def bounded_page(query, per_page, cap=None, param="page"):

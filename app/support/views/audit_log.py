@@ -4,7 +4,7 @@ from contextlib import suppress
 from datetime import datetime
 
 from flask import render_template, request
-from sqlalchemy import false, select
+from sqlalchemy import false, select, union
 
 from app.audit import entries as audit_entries
 from app.extensions import db
@@ -85,10 +85,12 @@ def staff_actors():
 
     Read through the role and action indexes, never by a scan of the whole log for its actors.
     """
-    made_staff = select(AuditEntry.customer_id).where(AuditEntry.action.in_(("staff.invite", "staff.role")))
-    return db.session.scalars(
-        select(User).where(User.role.in_(STAFF_ROLES) | User.id.in_(made_staff)).order_by(User.email)
-    ).all()
+    # A union, not an OR: each half uses its index, where an OR would read every user.
+    ids = union(
+        select(User.id).where(User.role.in_(STAFF_ROLES)),
+        select(AuditEntry.customer_id).where(AuditEntry.action.in_(("staff.invite", "staff.role"))),
+    )
+    return db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.email)).all()
 
 
 @bp.route("/audit")
