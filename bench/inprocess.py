@@ -9,7 +9,7 @@ import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, text
 
 from app.extensions import db
 from app.models import AuditEntry, License, Order, SignInSession, User
@@ -184,6 +184,9 @@ def seed_crowd(start, stop, *, actor_id, big_customer=None):
         db.session.execute(
             insert(AuditEntry), [_crowd_entry(n, ids[i], actor_id, now) for i, n in enumerate(numbers)]
         )
+    db.session.commit()
+    # Fresh statistics, as autovacuum (PostgreSQL) or a deployment's ANALYZE would leave them.
+    db.session.execute(text("ANALYZE"))
     db.session.commit()
     return big_customer
 

@@ -10,6 +10,7 @@ from app.models.user import User
 
 LIST_INDEXES = (
     Index("ix_orders_created_at_id", Order.created_at, Order.id),
+    Index("ix_orders_user_id_created_at", Order.user_id, Order.created_at, Order.id),
     Index("ix_audit_log_actor_id_created_at", AuditEntry.actor_id, AuditEntry.created_at, AuditEntry.id),
     Index("ix_audit_log_license_id", AuditEntry.license_id),
     Index("ix_audit_log_order_id", AuditEntry.order_id),

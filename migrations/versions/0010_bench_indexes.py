@@ -3,7 +3,8 @@
 Revision ID: 0010_bench_indexes
 Revises: 0009_contact_notes
 
-- orders by date (the console's orders list sorts on created_at, id);
+- orders by date (the console's orders list sorts on created_at, id), and a customer's orders by
+  date (their order history and the console's customer page);
 - audit entries by actor and date (the audit log's actor filter), by license and by order
   (the audit trails on the license and order pages);
 - users by date (the customer list) and by role (the staff in the audit log's actor filter);
@@ -21,6 +22,7 @@ depends_on = None
 
 INDEXES = (
     ("ix_orders_created_at_id", "orders", ["created_at", "id"]),
+    ("ix_orders_user_id_created_at", "orders", ["user_id", "created_at", "id"]),
     ("ix_audit_log_actor_id_created_at", "audit_log", ["actor_id", "created_at", "id"]),
     ("ix_audit_log_license_id", "audit_log", ["license_id"]),
     ("ix_audit_log_order_id", "audit_log", ["order_id"]),
