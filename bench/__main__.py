@@ -42,6 +42,7 @@ def ensure_wrk():
         return
     print("wrk is missing: installing it with apt-get", flush=True)
     sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "update"], check=True)
     subprocess.run([*sudo, "apt-get", "install", "-y", "wrk"], check=True)
 
 
