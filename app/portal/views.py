@@ -37,7 +37,8 @@ def home():
         standing=None if current_user.is_staff else trial_standing(db.session, current_user, licenses),
         open_orders=orders_awaiting_payment(db.session, current_user, now),
         now=now,
-        resend_form=ResendConfirmationForm(),
+        # The form (and its CSRF token) only for the banner an unconfirmed customer sees.
+        resend_form=None if current_user.is_confirmed else ResendConfirmationForm(),
     )
 
 
