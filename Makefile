@@ -1,11 +1,12 @@
 # The two commands: `make run` serves the portal, `make test` runs every check.
 # `make test-fast` runs the unit and functional tests only (no browser, no localstripe or SMTP server).
+# `make bench` measures the portal against a bare Flask baseline (docs/performance.md); not part of `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test test-fast lint format clean
+.PHONY: run test test-fast bench lint format clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,9 @@ test: $(VENV)/.installed-dev
 
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/pytest -m "not e2e and not integration" --durations=10
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -60,13 +60,16 @@ def load_signed_in_user(user_id):
     ident, token, key = (user_id.split(":") + ["", ""])[:3]
     if not ident.isdigit() or len(ident) > 18 or not key:
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or user.session_token != token or not user.is_active:
+    # The user and the session row in one statement: every signed-in request pays it.
+    found = db.session.execute(
+        select(User, SignInSession)
+        .join(SignInSession, SignInSession.user_id == User.id)
+        .where(User.id == int(ident), SignInSession.key == key)
+    ).first()
+    if found is None:
         return None
-    row = db.session.scalar(
-        select(SignInSession).where(SignInSession.key == key, SignInSession.user_id == user.id)
-    )
-    if row is None or row.ended_at is not None:
+    user, row = found
+    if user.session_token != token or not user.is_active or row.ended_at is not None:
         return None
     user.sign_in_key = key
     now = utcnow()

@@ -250,8 +250,12 @@ class StripeGateway:
             raise GatewayError("No Stripe webhook signing secret is configured.")
         _refuse_future_timestamp(sig_header, time.time())
         try:
-            self._client.construct_event(payload, sig_header, self._webhook_secret)
-            event = json.loads(payload)
+            # The signature alone: construct_event would also build a StripeObject only to drop it.
+            text = payload.decode("utf-8")
+            stripe.WebhookSignature.verify_header(
+                text, sig_header, self._webhook_secret, tolerance=stripe.Webhook.DEFAULT_TOLERANCE
+            )
+            event = json.loads(text)
         except stripe.SignatureVerificationError as error:
             raise InvalidWebhook(error.user_message or "Bad signature.") from error
         except (ValueError, RecursionError) as error:

@@ -8,6 +8,7 @@ one order at once cannot move it backwards.
 from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from app.models import LicenseKind, Order, OrderStatus, PaymentAttempt
 
@@ -155,7 +156,7 @@ def fail_order(session, order, message):
 
 
 def orders_of(session, user, *, statuses=None, since=None, limit=None):
-    query = select(Order).where(Order.user_id == user.id).order_by(Order.created_at.desc(), Order.id.desc())
+    query = customer_orders(user)
     if statuses:
         query = query.where(Order.status.in_(statuses))
     if since is not None:
@@ -163,6 +164,16 @@ def orders_of(session, user, *, statuses=None, since=None, limit=None):
     if limit:
         query = query.limit(limit)
     return session.scalars(query).all()
+
+
+def customer_orders(user):
+    """The query of a customer's orders, newest first, each with its license (named in every list)."""
+    return (
+        select(Order)
+        .where(Order.user_id == user.id)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .options(joinedload(Order.license))
+    )
 
 
 def orders_awaiting_payment(session, user, now):

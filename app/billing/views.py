@@ -24,9 +24,10 @@ from app.billing.invoices import (
     documents_by_order,
     documents_of,
 )
-from app.billing.orders import PAYABLE, accounts_after, orders_of, place_order
+from app.billing.orders import PAYABLE, accounts_after, customer_orders, place_order
 from app.billing.pricing import PricingError, parse_accounts, quote
 from app.extensions import db, limiter
+from app.guards import page_number
 from app.security import confirmed_required, signed_in_user
 from app.web.lookups import own_license, own_order
 from app.web.services import current_gateway, current_keyring, current_terms
@@ -39,6 +40,8 @@ bp.record_once(
         {invoices.PDF_RENDERER: invoices.document_pdf}
     )
 )
+
+ORDERS_PER_PAGE = 25
 
 
 def _quote(accounts):
@@ -155,9 +158,17 @@ def price_quote():
 @bp.get("/orders")
 @login_required
 def order_history():
-    orders = orders_of(db.session, current_user)
+    page = db.paginate(
+        customer_orders(current_user),
+        page=request.args.get("page", 1, type=page_number),
+        per_page=ORDERS_PER_PAGE,
+        error_out=False,
+    )
     return render_template(
-        "billing/orders.html", orders=orders, documents=documents_by_order(db.session, [o.id for o in orders])
+        "billing/orders.html",
+        orders=page.items,
+        page=page,
+        documents=documents_by_order(db.session, [o.id for o in page.items]),
     )
 
 

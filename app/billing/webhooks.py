@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select, update
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.billing.fulfilment import (
     FulfilmentSettings,
@@ -70,10 +71,9 @@ def receive_event(session, event, settings, now):
     if not _well_formed(event):
         log.warning("malformed Stripe event refused: %.300r", event)
         return Delivery(400, "not a Stripe event")
-    stored = _store(session, event, now)
-    if stored.processed_at is not None:
+    event_id, processed = _store(session, event, now)
+    if processed:
         return Delivery(200, "already processed")
-    event_id = stored.id
     try:
         outcome = commit_exactly_once(session, lambda: _process(session, event_id, event, settings, now))
     except MALFORMED as error:
@@ -154,13 +154,23 @@ def handle_event(session, event, settings, now):  # noqa: C901 (one branch per S
 
 
 def _store(session, event, now):
-    """The stored row of this event: new, or the one an earlier delivery stored."""
-    session.add(StripeEvent(stripe_id=event["id"], type=event["type"], payload=event, received_at=now))
+    """(id, processed) of this event's stored row: new, or the one an earlier delivery stored.
+
+    A new row is not read back: its id is known from the insert, and it is not processed yet.
+    """
+    stored = StripeEvent(stripe_id=event["id"], type=event["type"], payload=event, received_at=now)
+    session.add(stored)
     try:
+        session.flush()
+        event_id = stored.id
         session.commit()
+        return event_id, False
     except IntegrityError:
         session.rollback()
-    return session.scalar(select(StripeEvent).where(StripeEvent.stripe_id == event["id"]))
+    earlier = session.execute(
+        select(StripeEvent.id, StripeEvent.processed_at).where(StripeEvent.stripe_id == event["id"])
+    ).one()
+    return earlier.id, earlier.processed_at is not None
 
 
 def _process(session, event_id, event, settings, now):
@@ -253,7 +263,8 @@ def _order_for_intent(session, intent):
     order = None
     order_id = str((intent.get("metadata") or {}).get("order_id") or "")
     if order_id.isdigit():
-        order = session.get(Order, int(order_id))
+        # With its customer: checked here, then named on the receipt.
+        order = session.get(Order, int(order_id), options=[joinedload(Order.user)])
     if order is None:
         order = _order_for_payment(session, intent.get("id"))
     # Another installation sharing the Stripe account numbers its orders too.

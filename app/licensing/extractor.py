@@ -19,26 +19,33 @@ must be installed, because it supersedes the active one; its verdict is BLOCKED.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import enum
-import hashlib
 import json
 import os
 import re
-import secrets
 import sys
-import urllib.error
-import urllib.request
-from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
-from decimal import Decimal
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+# A control panel runs the extractor as a program at every check: what only some runs need
+# (argparse for help and usage errors, urllib for `fetch`, PEM parsing, Decimal for the policy)
+# is imported where it is used, so a plain verification starts about as fast as Ed25519 itself.
+if TYPE_CHECKING:
+    import argparse
+    from decimal import Decimal
+    from pathlib import Path
+
+
+def _read_bytes(path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
 
 FORMAT_VERSION = 1
 SIGNING_PREFIX = b"LICENSE-PORTAL-CERTIFICATE-V1\x00"
@@ -169,14 +176,63 @@ def _format_version(value) -> int:
     return value
 
 
+class _Record:
+    """A frozen record of the fields annotated on its class (dataclasses, without their import cost)."""
+
+    _names: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._names = tuple(
+            name for name in cls.__dict__.get("__annotations__", {}) if not name.startswith("_")
+        )
+
+    def __init__(self, *values, **named):
+        if len(values) > len(self._names):
+            raise TypeError(f"{type(self).__name__} takes {len(self._names)} values")
+        given = {self._names[index]: value for index, value in enumerate(values)}
+        for name, value in named.items():
+            if name not in self._names or name in given:
+                raise TypeError(f"{type(self).__name__} got an unexpected or repeated {name!r}")
+            given[name] = value
+        missing = [name for name in self._names if name not in given]
+        if missing:
+            raise TypeError(f"{type(self).__name__} is missing {', '.join(missing)}")
+        for name in self._names:
+            object.__setattr__(self, name, given[name])
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is frozen: cannot assign to {name!r}")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"{type(self).__name__} is frozen: cannot delete {name!r}")
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._names)
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self):
+        return hash(self._values())
+
+    def __repr__(self):
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._names)
+        return f"{type(self).__name__}({fields})"
+
+    def _asdict(self) -> dict:
+        return {name: getattr(self, name) for name in self._names}
+
+
 def _json_value(value):
     if isinstance(value, datetime):
         return format_timestamp(value)
     return value.to_dict() if hasattr(value, "to_dict") else value
 
 
-@dataclass(frozen=True)
-class Customer:
+class Customer(_Record):
     id: int
     email: str
     company: str | None
@@ -191,11 +247,10 @@ class Customer:
         )
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class PolicyThresholds:
+class PolicyThresholds(_Record):
     grace_percent: int
     pack_size: int
 
@@ -208,11 +263,10 @@ class PolicyThresholds:
         )
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class Claims:
+class Claims(_Record):
     """What a certificate states about one license, as signed by the portal."""
 
     format: int
@@ -278,7 +332,7 @@ class Claims:
         )
 
 
-CLAIM_NAMES = tuple(field.name for field in fields(Claims))
+CLAIM_NAMES = Claims._names
 
 
 # -- encoding, armor, signature -----------------------------------------------------------------
@@ -419,11 +473,14 @@ def verify_certificate(text: str | bytes, public_keys: dict[str, Ed25519PublicKe
 
 def key_id_for(public_key: Ed25519PublicKey) -> str:
     """The key id: the first 16 hex digits of SHA-256 over the raw 32-byte public key."""
-    return hashlib.sha256(_raw_public(public_key)).hexdigest()[:16]
+    # cryptography's SHA-256, loaded with Ed25519 already: hashlib would load OpenSSL a second time.
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(_raw_public(public_key))
+    return digest.finalize().hex()[:16]
 
 
 def _raw_public(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return public_key.public_bytes_raw()
 
 
 def public_key_record(public_key: Ed25519PublicKey) -> dict:
@@ -461,6 +518,8 @@ def key_set_from_records(records) -> dict[str, Ed25519PublicKey]:
 def load_public_key_pem(data: bytes) -> dict[str, Ed25519PublicKey]:
     """Key id -> public key from a PEM (SubjectPublicKeyInfo) Ed25519 public key."""
     try:
+        from cryptography.hazmat.primitives import serialization
+
         key = serialization.load_pem_public_key(data)
     except ValueError:
         raise KeySetError("it holds no readable PEM public key") from None
@@ -479,7 +538,7 @@ def load_key_set_json(data: bytes) -> dict[str, Ed25519PublicKey]:
 
 def load_public_keys(path: str | Path) -> dict[str, Ed25519PublicKey]:
     """Public keys from a PEM file or a published JSON key set; raise OSError or KeySetError."""
-    data = Path(path).read_bytes()
+    data = _read_bytes(path)
     return load_public_key_pem(data) if data.lstrip().startswith(b"-----BEGIN") else load_key_set_json(data)
 
 
@@ -489,8 +548,7 @@ REVOCATION_NAMES = ("format", "key_id", "sequence", "issued_at", "licenses")
 REVOCATION_ENTRY_NAMES = ("license_code", "status", "min_serial")
 
 
-@dataclass(frozen=True)
-class RevocationEntry:
+class RevocationEntry(_Record):
     """One license in the revocation list: revoked, or with older certificates no longer valid."""
 
     license_code: str
@@ -507,11 +565,10 @@ class RevocationEntry:
         )
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class RevocationList:
+class RevocationList(_Record):
     """The portal's signed list of revoked licenses and of the lowest serial still valid per license."""
 
     format: int
@@ -630,8 +687,7 @@ class Verdict(str, enum.Enum):  # noqa: UP042
         return self.value
 
 
-@dataclass(frozen=True)
-class PolicyResult:
+class PolicyResult(_Record):
     verdict: Verdict
     percent_over: Decimal | None  # truncated to 2 places; None when nothing is licensed but C > 0
     packs_needed: int
@@ -654,6 +710,8 @@ def packs_needed(licensed: int, created: int, pack_size: int) -> int:
 
 
 def _percent_over(licensed: int, created: int) -> Decimal | None:
+    from decimal import Decimal
+
     if created <= licensed:
         return Decimal("0.00")
     if licensed == 0:
@@ -695,9 +753,15 @@ class _UsageError(Exception):
     pass
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise _UsageError(message)
+def _Parser(**settings) -> argparse.ArgumentParser:  # noqa: N802 (used as the class it builds)
+    """An argparse parser whose usage errors raise ``_UsageError`` instead of exiting."""
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):
+            raise _UsageError(message)
+
+    return Parser(**settings)
 
 
 def _non_negative(text: str) -> int:
@@ -733,6 +797,75 @@ def _parser() -> argparse.ArgumentParser:
         "--revocations", metavar="FILE", help="revocation list from /.well-known/license-revocations"
     )
     return parser
+
+
+def _format_choice(text: str) -> str:
+    if text not in ("text", "json"):
+        raise ValueError(text)
+    return text
+
+
+# The verification's options as _parser() defines them: (attribute, conversion).
+_PLAIN_OPTIONS = {
+    "--public-key": ("public_key", str),
+    "--keys": ("keys", str),
+    "--out": ("out", str),
+    "--format": ("format", _format_choice),
+    "--accounts": ("accounts", _non_negative),
+    "--min-serial": ("min_serial", _non_negative),
+    "--now": ("now", _moment_argument),
+    "--revocations": ("revocations", str),
+}
+
+
+class _Arguments:
+    """A parsed verification command line, as argparse's Namespace would hold it."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+
+def _plain_arguments(argv: list[str]) -> _Arguments | None:
+    """An ordinary verification's arguments, read without argparse; None for anything else.
+
+    Only exact ``--option value`` and ``--option=value`` spellings, each option once, one key
+    option and at most one certificate: help, abbreviations and mistakes go to argparse, which
+    answers them (and its import is paid only then).
+    """
+    values = {name: None for name, _ in _PLAIN_OPTIONS.values()}
+    values.update(certificate=None, format="text")
+    words, seen = list(argv), set()
+    while words:
+        word = words.pop(0)
+        if word.startswith("--"):
+            if not _take_option(word, words, values, seen):
+                return None
+        elif (word.startswith("-") and word != "-") or values["certificate"] is not None:
+            return None
+        else:
+            values["certificate"] = word
+    if (values["public_key"] is None) == (values["keys"] is None):
+        return None
+    values["certificate"] = values["certificate"] or "-"
+    return _Arguments(values)
+
+
+def _take_option(word: str, words: list[str], values: dict, seen: set) -> bool:
+    """Read one ``--option`` (and its value) into ``values``; False when argparse must decide."""
+    name, has_value, value = word.partition("=")
+    if name not in _PLAIN_OPTIONS or name in seen:
+        return False
+    attribute, convert = _PLAIN_OPTIONS[name]
+    if not has_value:
+        if not words or words[0].startswith("-"):
+            return False
+        value = words.pop(0)
+    try:
+        values[attribute] = convert(value)
+    except ValueError:
+        return False
+    seen.add(name)
+    return True
 
 
 def _line(label: str, value) -> str:
@@ -798,21 +931,22 @@ def _reason(exc: Exception) -> str:
 
 
 def _read_certificate(source: str) -> bytes:
-    return sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    return sys.stdin.buffer.read() if source == "-" else _read_bytes(source)
 
 
 def _emit(report: str, out: str | None) -> None:
     if out is None:
         sys.stdout.write(report)
     else:
-        Path(out).write_text(report, encoding="utf-8")
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(report)
 
 
 def _run(args: argparse.Namespace) -> int:  # noqa: C901 (the command line, kept in this one file)
     key_file = args.public_key or args.keys
     load = load_public_key_pem if args.public_key else load_key_set_json
     try:
-        public_keys = load(Path(key_file).read_bytes())
+        public_keys = load(_read_bytes(key_file))
     except (OSError, KeySetError) as exc:
         return _fail(EXIT_UNREADABLE, f"error: cannot use key file {key_file}: {_reason(exc)}")
     try:
@@ -826,7 +960,7 @@ def _run(args: argparse.Namespace) -> int:  # noqa: C901 (the command line, kept
     revocations = None
     if args.revocations:
         try:
-            revocations = verify_revocations(Path(args.revocations).read_bytes(), public_keys)
+            revocations = verify_revocations(_read_bytes(args.revocations), public_keys)
         except OSError as exc:
             return _fail(EXIT_UNREADABLE, f"error: cannot read {args.revocations}: {_reason(exc)}")
         except CertificateError as exc:
@@ -875,7 +1009,7 @@ def _fetch_parser() -> argparse.ArgumentParser:
     parser.add_argument("--state", required=True, metavar="FILE", help="install id, token and pinned keys")
     parser.add_argument("--out", metavar="FILE", help="where the certificate is written")
     parser.add_argument("--release", action="store_true", help="release this server's installation")
-    parser.add_argument("--timeout", type=float, default=30.0, help=argparse.SUPPRESS)
+    parser.add_argument("--timeout", type=float, default=30.0, help="==SUPPRESS==")  # argparse.SUPPRESS
     return parser
 
 
@@ -914,6 +1048,9 @@ def _save_state(path: Path, state: dict) -> None:
 
 def _call(portal: str, method: str, path: str, *, body=None, token=None, timeout=30.0):
     """(status, JSON document or text) of one request to the portal."""
+    import urllib.error
+    import urllib.request
+
     data = None if body is None else json.dumps(body).encode("utf-8")
     if not portal.lower().startswith(("https://", "http://")):
         raise _FetchFailure(EXIT_UNREADABLE, f"usage error: --portal must be an http(s) URL, not {portal!r}")
@@ -962,6 +1099,8 @@ def _trusted_keys(args, state: dict) -> dict[str, Ed25519PublicKey]:
 
 
 def _activate(args, state: dict, state_path: Path) -> dict:
+    import secrets
+
     state.setdefault("install_id", secrets.token_hex(16))
     body = {"license_code": args.code, "install_id": state["install_id"], "hostname": args.hostname}
     status, document = _call(args.portal, "POST", "/api/v1/activations", body=body, timeout=args.timeout)
@@ -1010,6 +1149,8 @@ def _install(args, state: dict, keys, document: dict) -> tuple[Claims, str | Non
             EXIT_OLDER_SERIAL,
             f"refused: certificate serial {claims.serial} is older than serial {highest} seen before",
         )
+    from pathlib import Path
+
     try:
         _write_private(Path(args.out), document["certificate"])
     except OSError as exc:
@@ -1047,6 +1188,8 @@ def _release(args, state: dict, state_path: Path) -> int:
 
 
 def _fetch(args) -> int:
+    from pathlib import Path
+
     state_path = Path(args.state)
     state = _load_state(state_path)
     if state.get("license_code") and normalize_code(state["license_code"]) != normalize_code(args.code):
@@ -1103,7 +1246,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["fetch"]:
         return fetch_main(argv[1:])
     try:
-        args = _parser().parse_args(argv)
+        args = _plain_arguments(argv) or _parser().parse_args(argv)
     except _UsageError as exc:
         return _fail(EXIT_UNREADABLE, f"usage error: {exc} (see --help)")
     except SystemExit as exc:  # --help

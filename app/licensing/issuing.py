@@ -5,8 +5,9 @@ Plain functions taking a session and what they need; the caller commits.
 
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.licensing.certificates import build_claims, issue_certificate
 from app.licensing.codes import generate_license_code, normalize_license_code
@@ -35,6 +36,8 @@ def new_license(session, owner, *, kind, accounts, now, trial_days=None, support
     )
     session.add(license)
     session.flush()
+    # A new license has no certificate yet: its first is issued without asking the database.
+    set_committed_value(license, "certificates", [])
     return license
 
 
@@ -45,12 +48,15 @@ def issue_next_certificate(session, license, keyring, terms, *, reason, now, ord
     constraint, and one certificate per (order, reason) is a constraint too, so a retry
     never issues twice.
     """
-    previous = session.scalar(
-        select(Certificate)
-        .where(Certificate.license_id == license.id)
-        .order_by(Certificate.serial.desc())
-        .limit(1)
-    )
+    if "certificates" in inspect(license).dict and not license.certificates:
+        previous = None  # created in this transaction (new_license): nobody else can see it yet
+    else:
+        previous = session.scalar(
+            select(Certificate)
+            .where(Certificate.license_id == license.id)
+            .order_by(Certificate.serial.desc())
+            .limit(1)
+        )
     serial = (previous.serial + 1) if previous else 1
     owner = license.owner
     claims = build_claims(
@@ -86,7 +92,7 @@ def issue_next_certificate(session, license, keyring, terms, *, reason, now, ord
     session.flush()
     if previous is not None:
         previous.superseded_by_id = certificate.id
-    session.expire(license, ["certificates"])
+    session.expire(license, ["certificates", "latest_certificate"])
     return certificate
 
 
@@ -96,11 +102,20 @@ def license_by_code(session, code):
 
 
 def licenses_of(session, user):
+    """The user's licenses, newest first, each with its latest certificate's serial and date.
+
+    One statement: a list shows each license's current certificate, never the signed text of
+    every certificate ever issued.
+    """
     return session.scalars(
         select(License)
         .where(License.owner_id == user.id)
         .order_by(License.created_at.desc())
-        .options(selectinload(License.certificates))
+        .options(
+            joinedload(License.latest_certificate).load_only(
+                Certificate.id, Certificate.license_id, Certificate.serial, Certificate.issued_at
+            )
+        )
     ).all()
 
 

@@ -1,5 +1,6 @@
 """The portal's data, one module per aggregate."""
 
+from app.models import indexes  # noqa: F401 (the list indexes join their tables' metadata)
 from app.models.contact import CustomerNote, SupportMessage
 from app.models.installation import Installation, UsageReport
 from app.models.invoice import BillingDetails, BillingDocument, DocumentCounter, DocumentKind

@@ -50,6 +50,13 @@ class License(db.Model):
         back_populates="license",
         order_by="Certificate.serial.desc()",
     )
+    # The certificate no later one supersedes: the current one, loaded alone for lists of licenses.
+    latest_certificate = relationship(
+        "Certificate",
+        primaryjoin="and_(Certificate.license_id == License.id, Certificate.superseded_by_id.is_(None))",
+        viewonly=True,
+        uselist=False,
+    )
 
     def status_at(self, now):
         if self.status == LicenseStatus.REVOKED:

@@ -30,13 +30,15 @@ def index():
 @login_required
 def home():
     now = datetime.now(UTC)
+    licenses = licenses_of(db.session, current_user)
     return render_template(
         "portal/home.html",
-        licenses=licenses_of(db.session, current_user),
-        standing=None if current_user.is_staff else trial_standing(db.session, current_user),
+        licenses=licenses,
+        standing=None if current_user.is_staff else trial_standing(db.session, current_user, licenses),
         open_orders=orders_awaiting_payment(db.session, current_user, now),
         now=now,
-        resend_form=ResendConfirmationForm(),
+        # The form (and its CSRF token) only for the banner an unconfirmed customer sees.
+        resend_form=None if current_user.is_confirmed else ResendConfirmationForm(),
     )
 
 

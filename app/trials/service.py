@@ -50,14 +50,24 @@ CUSTOMER_MESSAGES = {
 }
 
 
-def trial_standing(session, user):
-    """The user's trial situation: eligible, or the reason not, with their latest request."""
-    latest = session.scalar(
-        select(TrialRequest)
+def trial_standing(session, user, licenses=None):
+    """The user's trial situation: eligible, or the reason not, with their latest request.
+
+    ``licenses``: the user's licenses when the caller has loaded them already (My licenses).
+    """
+    approved_request = (
+        select(TrialRequest.id)
+        .where(TrialRequest.user_id == user.id, TrialRequest.status == TrialRequestStatus.APPROVED)
+        .exists()
+    )
+    # The latest request and whether any was approved, in one statement.
+    row = session.execute(
+        select(TrialRequest, approved_request)
         .where(TrialRequest.user_id == user.id)
         .order_by(TrialRequest.created_at.desc(), TrialRequest.id.desc())
         .limit(1)
-    )
+    ).first()
+    latest, approved = row if row is not None else (None, False)
     pending = latest if latest is not None and latest.status == TrialRequestStatus.PENDING else None
     if user.is_staff:
         return TrialStanding("staff", pending, latest)
@@ -67,13 +77,11 @@ def trial_standing(session, user):
         return TrialStanding("unconfirmed", pending, latest)
     if pending is not None:
         return TrialStanding("pending", pending, latest)
-    approved = session.scalar(
-        select(TrialRequest.id).where(
-            TrialRequest.user_id == user.id, TrialRequest.status == TrialRequestStatus.APPROVED
-        )
-    )
-    kinds = set(session.scalars(select(License.kind).where(License.owner_id == user.id)))
-    if approved is not None or LicenseKind.TRIAL in kinds:
+    if licenses is None:
+        kinds = set(session.scalars(select(License.kind).where(License.owner_id == user.id)))
+    else:
+        kinds = {license.kind for license in licenses}
+    if approved or LicenseKind.TRIAL in kinds:
         return TrialStanding("had_trial", None, latest)
     if kinds:
         return TrialStanding("has_license", None, latest)

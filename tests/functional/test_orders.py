@@ -335,6 +335,27 @@ def test_order_history_lists_receipts(customer_browser, make_order):
     assert ">Receipt<" in page and ">Pay now<" in page
 
 
+def test_order_history_shows_25_orders_a_page_newest_first(customer_browser, make_order):
+    from datetime import timedelta
+
+    from tests.conftest import statements_for
+
+    start = utcnow() - timedelta(days=1)
+    for number in range(30):
+        make_order(accounts=25 * (number + 1), created_at=start + timedelta(minutes=number))
+    first_statements = statements_for(customer_browser, "/orders")
+
+    first = page_text(customer_browser.get("/orders"))
+    second = page_text(customer_browser.get("/orders?page=2"))
+
+    assert "Page 1 of 2 · 30 in all" in first and 'href="/orders?page=2"' in first
+    assert first.count('data-label="Order"') == 25 and second.count('data-label="Order"') == 5
+    assert ">750<" in first and ">25<" in second  # the newest order (750 accounts) first, the oldest last
+    for number in range(30, 40):
+        make_order(accounts=25, created_at=start - timedelta(minutes=number))
+    assert statements_for(customer_browser, "/orders") == first_statements
+
+
 def test_my_licenses_lists_orders_waiting_for_payment(customer_browser, make_order):
     order = make_order(accounts=75)
     make_order(status="paid", paid_at=utcnow())

@@ -321,6 +321,34 @@ def test_audit_log_is_newest_first_and_paginated(agent, staff, customer):
     assert "entry 04" in second and "entry 00" in second and "entry 05" not in second
 
 
+def test_a_long_audit_log_counts_and_pages_only_so_far(agent, staff, customer, monkeypatch):
+    """Past the cap the log says "more than" and pages no further: neither count nor OFFSET reads it all."""
+    monkeypatch.setattr("app.support.views.LIST_COUNT_CAP", 60)
+    start = datetime.now(UTC) - timedelta(days=1)
+    for number in range(75):
+        entry = record(staff, "trial.deny", customer=customer, reason=f"entry {number:02}")
+        entry.created_at = start + timedelta(minutes=number)
+    db.session.commit()
+
+    first = page_text(agent.get("/support/audit"))
+    beyond = page_text(agent.get("/support/audit?page=3"))
+
+    assert "Page 1 of 2" in first and "more than 60 in all" in first
+    assert "Page 2 of 2" in beyond and "entry 24" in beyond and "entry 25" not in beyond
+
+
+def test_the_customer_page_shows_20_orders_a_page(agent, customer):
+    orders = [add_order(customer, accounts=25) for _ in range(23)]
+
+    first = page_text(agent.get(f"/support/customers/{customer.id}"))
+    second = page_text(agent.get(f"/support/customers/{customer.id}?orders_page=2"))
+
+    assert "Page 1 of 2 · 23 in all" in first and "?orders_page=2#customer-orders" in first
+    assert "Page 2 of 2" in second
+    shown = [order.id for order in orders if f'href="/support/orders/{order.id}"' in second]
+    assert len(shown) == 3
+
+
 def test_audit_log_is_read_only(agent):
     response = agent.submit("/support/audit", {}, "/support/audit")
     assert response.status_code == 405

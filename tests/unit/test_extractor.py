@@ -182,3 +182,43 @@ def test_runs_as_a_module_of_the_portal():
     assert result.returncode == 0
     assert result.stderr == ""
     assert "HSL-7K2Q-M9XD-4RTP" in result.stdout
+
+
+def test_a_verification_starts_without_the_web_app_argparse_or_urllib():
+    """A control panel runs the extractor at every check: it loads little more than Ed25519."""
+    probe = (
+        "import sys; from app.licensing import extractor; "
+        f"extractor.main([{PAID!r}, '--keys', {KEYS!r}, '--out', '/dev/null']); "
+        "heavy = ('flask', 'sqlalchemy', 'argparse', 'urllib.request', 'decimal'); "
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=Path(EXTRACTOR).parents[2]
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [PAID, "--keys", KEYS],
+        ["--keys=" + KEYS, PAID, "--accounts", "260", "--format=json"],
+        ["-", "--public-key", PUBLIC_KEY, "--min-serial", "3", "--now", "2030-01-01T00:00:00Z"],
+        ["--revocations", "list.txt", "--keys", KEYS, "--out", "report.txt"],
+        [PAID, "--keys", KEYS, "--accounts", "-1"],
+        [PAID, "--keys", KEYS, "--keys", KEYS],
+        [PAID, "--key", KEYS],
+        [PAID, PAID, "--keys", KEYS],
+        ["--format", "xml", "--keys", KEYS],
+        ["--help"],
+    ],
+)
+def test_plain_command_lines_are_read_as_argparse_reads_them(argv):
+    from app.licensing import extractor
+
+    plain = extractor._plain_arguments(argv)
+    try:
+        parsed = vars(extractor._parser().parse_args(argv))
+    except (extractor._UsageError, SystemExit):
+        parsed = None
+    assert plain is None or vars(plain) == parsed

@@ -5,7 +5,7 @@ Every page of the blueprint needs a logged-in staff user; anyone else gets 404.
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, flash, render_template
+from flask import Blueprint, flash, render_template, request
 from flask_login import login_required
 from sqlalchemy import func, select
 
@@ -14,6 +14,7 @@ from app.api.installations import servers_over_limit
 from app.billing.fulfilment import FulfilmentSettings
 from app.exceptions import PortalError
 from app.extensions import db
+from app.guards import page_number
 from app.models import (
     License,
     LicenseKind,
@@ -81,6 +82,25 @@ def console_action(act, done, *, back, refused=None, category="success"):
 
 def count(query):
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+LIST_COUNT_CAP = 2_000  # 40 pages of 50: further back, the date filters
+
+
+def bounded_page(query, per_page, cap=None, param="page"):
+    """The requested page of ``query``, counting at most ``cap`` rows and paging no further.
+
+    Neither the count nor the OFFSET of a page reads a whole big table: past ``cap`` rows
+    the list says "more than", and its date filters reach the older rows.
+    """
+    cap = cap or LIST_COUNT_CAP
+    total = count(query.order_by(None).limit(cap + 1))
+    pages = max(1, -(-min(total, cap) // per_page))
+    number = min(request.args.get(param, 1, type=page_number), pages)
+    page = db.paginate(query, page=number, per_page=per_page, error_out=False, count=False)
+    page.total = min(total, cap)
+    page.capped = total > cap
+    return page
 
 
 @bp.route("/")

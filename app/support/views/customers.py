@@ -8,6 +8,7 @@ from app import audit
 from app.api.installations import release
 from app.api.usage import license_usage
 from app.billing.invoices import billing_details_of, buyer_snapshot
+from app.billing.orders import customer_orders
 from app.exceptions import PortalError
 from app.extensions import db
 from app.licensing.codes import LICENSE_CODE_PREFIX, is_license_code, normalize_license_code
@@ -27,13 +28,14 @@ from app.support.forms import (
 )
 from app.support.licenses import reinstate_license, revoke_license
 from app.support.search import find_customers
-from app.support.views import bp, console_action, now, signing
+from app.support.views import bounded_page, bp, console_action, now, signing
 from app.trials.service import MAX_EXTENSION_DAYS, extend_trial, trial_standing
 from app.web.lookups import certificate_response, license_certificate
 from app.web.services import current_terms
 
 SEARCH_RESULTS = 50
 TRAIL_LENGTH = 20
+CUSTOMER_ORDERS_PER_PAGE = 20
 
 
 def get_customer(user_id):
@@ -79,9 +81,7 @@ def customer(user_id):
         billing=_billing(user),
         now=moment,
         licenses=licenses_of(db.session, user),
-        orders=db.session.scalars(
-            select(Order).where(Order.user_id == user.id).order_by(Order.created_at.desc())
-        ).all(),
+        orders=bounded_page(customer_orders(user), CUSTOMER_ORDERS_PER_PAGE, param="orders_page"),
         trial_requests=db.session.scalars(
             select(TrialRequest)
             .where(TrialRequest.user_id == user.id)

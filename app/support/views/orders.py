@@ -14,13 +14,12 @@ from app.exceptions import PortalError
 from app.extensions import db
 from app.formatting import money
 from app.forms import FlaskForm
-from app.guards import page_number
 from app.models import AuditEntry, BillingDocument, Order
 from app.models.order import ORDER_STATUSES
 from app.support.exports import DateRange, csv_response, minute
 from app.support.forms import CancelOrderForm, PartialRefundForm, RefundExtraForm, RefundForm
 from app.support.refunds import packs_refund_cents, refund_order, refund_packs, refundable_packs
-from app.support.views import bp, console_action, fulfilment_settings, now, signing
+from app.support.views import bounded_page, bp, console_action, fulfilment_settings, now, signing
 from app.support.views.customers import audit_trail
 from app.web.services import current_gateway
 
@@ -95,9 +94,7 @@ def orders():
                 for o in db.session.scalars(query)
             ),
         )
-    page = db.paginate(
-        query, page=request.args.get("page", 1, type=page_number), per_page=ORDERS_PER_PAGE, error_out=False
-    )
+    page = bounded_page(query, ORDERS_PER_PAGE)
     return render_template(
         "support/orders.html", page=page, status=status, filters=[*ORDER_STATUSES, FLAGGED], dates=dates
     ), (400 if dates.error else 200)

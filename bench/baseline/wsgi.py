@@ -1,0 +1,3 @@
+from bench.baseline import create_app
+
+app = create_app()

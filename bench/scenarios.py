@@ -1,0 +1,225 @@
+"""The scenarios served over HTTP: pages, the webhook and logins, each against its baseline."""
+
+import json
+import statistics
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+from bench import events
+from bench.client import Session
+from bench.load import wrk
+from bench.pairs import alternate
+from bench.seed import PASSWORD, portal_app
+from config import ProductionConfig
+
+WEBHOOK_RATE_CEILING = 800  # events prepared per second of a run: more than the portal can take
+LOGINS_PER_SECOND = 5
+BASELINE_BODIES = 2000
+LOGIN_ACCOUNTS = 2000
+
+
+@dataclass
+class Run:
+    """One database's run: where both apps answer and how long each measurement lasts."""
+
+    database: object
+    baseline: str
+    portal: str
+    seconds: int
+    pairs: int
+    work: Path
+    out: object
+
+    def session(self, email):
+        session = Session(self.portal)
+        session.login(email, PASSWORD)
+        return session
+
+
+def page_scenarios(run):
+    """My licenses at 1 and 10 licenses, the license page and a certificate download vs page + query."""
+    one, ten = run.session("licenses1@bench.example.com"), run.session("licenses10@bench.example.com")
+    code = _first_license_code(run.database)
+    pages = (
+        ("My licenses, 1 license", one, "/licenses"),
+        ("My licenses, 10 licenses", ten, "/licenses"),
+        ("License page", one, f"/licenses/{code}"),
+        ("Certificate download", one, f"/licenses/{code}/certificates/1.lic"),
+    )
+    return [
+        alternate(
+            name,
+            lambda n: wrk(run.baseline + "/page", run.seconds),
+            lambda n, s=session, p=path: wrk(run.portal + p, run.seconds, headers=[s.cookie_header()]),
+            run.pairs,
+            run.out,
+        )
+        for name, session, path in pages
+    ]
+
+
+def _first_license_code(database):
+    from app.extensions import db
+    from app.models import License, User
+
+    with portal_app(database).app_context():
+        return db.session.scalar(
+            select(License.code).join(User).where(User.email == "licenses1@bench.example.com").limit(1)
+        )
+
+
+def webhook_scenario(run):
+    """Signed payment_intent.succeeded events for distinct pending orders vs HMAC + one insert."""
+    per_run = WEBHOOK_RATE_CEILING * run.seconds
+    orders = iter(run.database.pending_orders)
+
+    def baseline(n):
+        path = events.write_baseline_hooks(run.work / f"hooks-{n}.txt", BASELINE_BODIES, f"{n}")
+        return wrk(run.baseline + "/hook", run.seconds, bodies=path)
+
+    def portal(n):
+        batch = [order for _, order in zip(range(per_run), orders, strict=False)]
+        path = events.write_portal_events(run.work / f"events-{n}.txt", batch)
+        result = wrk(run.portal + "/webhooks/stripe", run.seconds, bodies=path)
+        if result.requests > len(batch):
+            run.out(f"  (the portal took more events than were prepared: {result.requests} > {len(batch)})")
+        return result
+
+    return alternate("Webhook fulfilment", baseline, portal, run.pairs, run.out)
+
+
+def check_exactly_once(database, out):
+    """Every paid order has exactly one certificate, and every fulfilled event paid one order."""
+    paid, certified, doubled, processed = _settled_counts(database)
+    holds = paid == certified == processed and doubled == 0
+    out(
+        f"Exactly once: {paid} orders paid, {certified} with a certificate, {doubled} with more than one,"
+        f" {processed} events fulfilled: {'holds' if holds else 'BROKEN'}"
+    )
+    return holds
+
+
+def _settled_counts(database, pause=0.5, patience=40):
+    """The counts once the requests wrk left in flight have finished (two equal readings in a row)."""
+    previous = None
+    for _ in range(patience):
+        counts = _fulfilment_counts(database)
+        if counts == previous:
+            return counts
+        previous = counts
+        time.sleep(pause)
+    return previous
+
+
+def _fulfilment_counts(database):
+    """(orders paid, with a certificate, with more than one; events fulfilled) in one snapshot."""
+    from app.extensions import db
+    from app.models import Certificate, Order, StripeEvent
+
+    per_order = (
+        select(Certificate.order_id, func.count().label("n"))
+        .join(Order, Order.id == Certificate.order_id)
+        .where(Order.kind == "new")
+        .group_by(Certificate.order_id)
+        .subquery()
+    )
+    counts = select(
+        select(func.count()).where(Order.status == "paid", Order.kind == "new").scalar_subquery(),
+        select(func.count()).select_from(per_order).scalar_subquery(),
+        select(func.count()).select_from(per_order).where(per_order.c.n != 1).scalar_subquery(),
+        select(func.count())
+        .where(StripeEvent.processed_at.is_not(None), StripeEvent.outcome == "fulfilled")
+        .scalar_subquery(),
+    )
+    with portal_app(database).app_context():
+        return tuple(db.session.execute(counts).one())
+
+
+def redeliver(run, count=20):
+    """Deliver again events the portal has fulfilled: each must answer 200 "already processed"."""
+    from app.extensions import db
+    from app.models import Order
+
+    with portal_app(run.database).app_context():
+        paid = set(db.session.scalars(select(Order.id).where(Order.status == "paid", Order.kind == "new")))
+    session = Session(run.portal)
+    answers = []
+    for order in [order for order in run.database.pending_orders if order[0] in paid][:count]:
+        payload = events.succeeded_event(*order)
+        headers = {"Stripe-Signature": events.stripe_signature(payload), "Content-Type": "application/json"}
+        status, _, body = session.request("POST", "/webhooks/stripe", payload, headers)
+        answers.append((status, json.loads(body).get("outcome")))
+    repeated = all(answer == (200, "already processed") for answer in answers)
+    run.out(f"Delivered {len(answers)} fulfilled events again: {'no change' if repeated else answers}")
+    return repeated
+
+
+def argon2_verify_ms(samples=15):
+    """p50 of one verification with the production parameters, in this process."""
+    config = ProductionConfig()
+    hasher = PasswordHasher(
+        time_cost=config.ARGON2_TIME_COST,
+        memory_cost=config.ARGON2_MEMORY_COST,
+        parallelism=config.ARGON2_PARALLELISM,
+    )
+    hashed = hasher.hash(PASSWORD)
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        hasher.verify(hashed, PASSWORD)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def login_p50_ms(run, samples=15, first=0):
+    times = [
+        Session(run.portal, address=f"10.1.{n // 250}.{n % 250}").login(
+            f"login{n}@bench.example.com", PASSWORD
+        )
+        for n in range(first, first + samples)
+    ]
+    return statistics.median(times) * 1000
+
+
+def login_scenarios(run):
+    """Login p50 against one Argon2 verify, and a page's throughput while logins run at 5/s."""
+    verify = argon2_verify_ms()
+    login = login_p50_ms(run)
+    run.out(f"Login p50 {login:.1f} ms; one Argon2 verify {verify:.1f} ms: {login / verify:.2f}×")
+    session = run.session("licenses1@bench.example.com")
+    page = run.portal + "/licenses"
+    scenario = alternate(
+        "My licenses during 5 logins/s (vs alone)",
+        lambda n: wrk(page, run.seconds, headers=[session.cookie_header()]),
+        lambda n: _with_logins(run, n, lambda: wrk(page, run.seconds, headers=[session.cookie_header()])),
+        run.pairs,
+        run.out,
+    )
+    return login / verify, scenario
+
+
+def _with_logins(run, n, measure):
+    stop = threading.Event()
+    thread = threading.Thread(target=_log_in_steadily, args=(run, stop, 1000 + n * 200), daemon=True)
+    thread.start()
+    try:
+        return measure()
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _log_in_steadily(run, stop, first):
+    n = first
+    while not stop.is_set():
+        started = time.monotonic()
+        Session(run.portal, address=f"10.2.{n // 250 % 250}.{n % 250}").login(
+            f"login{n % LOGIN_ACCOUNTS}@bench.example.com", PASSWORD
+        )
+        n += 1
+        stop.wait(max(0.0, 1 / LOGINS_PER_SECOND - (time.monotonic() - started)))
