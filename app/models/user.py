@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy import Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
@@ -53,6 +53,15 @@ class User(UserMixin, db.Model):
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     recovery_code_hashes: Mapped[str | None] = mapped_column(Text)
+    # When the user first had a staff role; kept after a demotion, so that the audit log can
+    # still be filtered by what a former agent did.
+    staff_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+    @validates("role")
+    def _note_staff(self, key, role):
+        if role in STAFF_ROLES and self.staff_since is None:
+            self.staff_since = utcnow()
+        return role
 
     def set_password(self, password):
         self.password_hash = _hasher.hash(password)

@@ -280,6 +280,17 @@ def test_only_a_paid_order_can_be_refunded(agent, customer, make_license):
 # -- the audit log -----------------------------------------------------------------------------
 
 
+def test_audit_log_lists_former_staff_among_the_staff_members(agent, staff, customer, make_user):
+    former = make_user(email="former-agent@example.com", role="support")
+    former.role = "customer"  # demoted: what they did stays in the log, and findable
+    db.session.commit()
+
+    options = page_text(agent.get("/support/audit")).split('<select id="actor"')[1].split("</select>")[0]
+
+    assert "former-agent@example.com" in options and staff.email in options
+    assert customer.email not in options
+
+
 def test_audit_log_filters_by_staff_member_customer_and_action(
     agent, staff, customer, make_user, make_license
 ):
