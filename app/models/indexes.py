@@ -16,6 +16,14 @@ LIST_INDEXES = (
     Index("ix_audit_log_order_id", AuditEntry.order_id),
     Index("ix_users_created_at", User.created_at),
     Index("ix_users_role", User.role),
+    # Partial: only the few users who have had a staff role, by email (the audit log's staff filter).
+    # A full index on staff_since would be one NULL for every customer, which SQLite's planner skips.
+    Index(
+        "ix_users_staff_email",
+        User.email,
+        sqlite_where=User.staff_since.is_not(None),
+        postgresql_where=User.staff_since.is_not(None),
+    ),
 )
 
 # The console's search by part of an email, company or license code; PostgreSQL only (pg_trgm).

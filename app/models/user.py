@@ -55,7 +55,7 @@ class User(UserMixin, db.Model):
     recovery_code_hashes: Mapped[str | None] = mapped_column(Text)
     # When the user first had a staff role; kept after a demotion, so that the audit log can
     # still be filtered by what a former agent did.
-    staff_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    staff_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @validates("role")
     def _note_staff(self, key, role):

@@ -20,7 +20,16 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("staff_since", sa.DateTime(timezone=True), nullable=True))
-        batch.create_index("ix_users_staff_since", ["staff_since"])
+    # Partial: the few users who have had a staff role, by email; a full index on staff_since
+    # would hold a NULL for every customer, and SQLite's planner would pass it by.
+    has_been_staff = sa.text("staff_since IS NOT NULL")
+    op.create_index(
+        "ix_users_staff_email",
+        "users",
+        ["email"],
+        sqlite_where=has_been_staff,
+        postgresql_where=has_been_staff,
+    )
     op.execute(
         """
         UPDATE users SET staff_since = COALESCE(
@@ -36,6 +45,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_users_staff_email", table_name="users")
     with op.batch_alter_table("users") as batch:
-        batch.drop_index("ix_users_staff_since")
         batch.drop_column("staff_since")
