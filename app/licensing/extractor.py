@@ -19,15 +19,12 @@ must be installed, because it supersedes the active one; its verdict is BLOCKED.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import enum
 import json
 import os
-import re
 import sys
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -36,6 +33,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 # A control panel runs the extractor as a program at every check: what only some runs need
 # (argparse for help and usage errors, urllib for `fetch`, PEM parsing, Decimal for the policy)
 # is imported where it is used, so a plain verification starts about as fast as Ed25519 itself.
+# base64 (it loads struct) and datetime.strptime (it loads _strptime, locale and calendar) are
+# done here by hand with binascii and int(); typing is not loaded for its TYPE_CHECKING flag.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from decimal import Decimal
@@ -66,8 +66,33 @@ EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE, EXIT_EXPIRED, EXIT_OLDER_SERIAL, EXIT
 # timezone.utc and (str, Enum) rather than their 3.11 spellings: the extractor runs on CP servers
 # whose Python may be older than the portal's.
 UTC = timezone.utc  # noqa: UP017
-_BASE64_LINE = re.compile(r"[A-Za-z0-9+/=]*")
-_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_BASE64_LINE_CHARS = frozenset(_BASE64_ALPHABET.decode("ascii") + "=")
+_DIGITS = frozenset("0123456789")
+# YYYY-MM-DDTHH:MM:SSZ: where the digits are, and the fixed characters between them.
+_TIMESTAMP_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)
+_TIMESTAMP_MARKS = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "Z"))
+
+
+def b64encode(data: bytes) -> str:
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
+
+
+def b64decode(text: str | bytes) -> bytes:
+    """As ``base64.b64decode(text, validate=True)``: only the alphabet, then at most two "=".
+
+    Raises ``binascii.Error`` (a ValueError) otherwise, and ValueError for a non-ASCII str.
+    """
+    if isinstance(text, str):
+        data = text.encode("ascii")
+    elif isinstance(text, bytes):
+        data = text
+    else:
+        raise TypeError(f"base64 text must be str or bytes, not {type(text).__name__}")
+    body = data.rstrip(b"=")
+    if len(data) - len(body) > 2 or body.translate(None, _BASE64_ALPHABET):
+        raise binascii.Error("Non-base64 digit found")
+    return binascii.a2b_base64(data)
 
 
 class CertificateError(ValueError):
@@ -114,9 +139,20 @@ def format_timestamp(moment: datetime) -> str:
 
 
 def parse_timestamp(text: str) -> datetime:
-    if not isinstance(text, str) or not _TIMESTAMP.fullmatch(text):
+    if not _is_timestamp(text):
         raise ValueError(f"not a UTC timestamp like 2025-01-31T09:30:00Z: {text!r}")
-    return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    hour, minute, second = int(text[11:13]), int(text[14:16]), int(text[17:19])
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)  # ValueError for 2025-02-30
+
+
+def _is_timestamp(text) -> bool:
+    return (
+        isinstance(text, str)
+        and len(text) == 20
+        and all(text[i] == mark for i, mark in _TIMESTAMP_MARKS)
+        and all(text[i] in _DIGITS for i in _TIMESTAMP_DIGITS)
+    )
 
 
 # -- claims -------------------------------------------------------------------------------------
@@ -354,7 +390,7 @@ def _armor_marks(label: str) -> tuple[str, str]:
 
 def armor(body: bytes, label: str = CERTIFICATE_LABEL) -> str:
     begin, end = _armor_marks(label)
-    encoded = base64.b64encode(body).decode("ascii")
+    encoded = b64encode(body)
     lines = [encoded[i : i + LINE_LENGTH] for i in range(0, len(encoded), LINE_LENGTH)]
     return "\n".join([begin, *lines, end]) + "\n"
 
@@ -387,8 +423,8 @@ def _check_body_line(number: int, line: str, noun: str = "certificate") -> None:
         raise MalformedCertificate(f"line {number} of the {noun} body is blank")
     if len(line) > LINE_LENGTH:
         raise MalformedCertificate(f"line {number} of the {noun} body is longer than {LINE_LENGTH}")
-    if not _BASE64_LINE.fullmatch(line):
-        bad = next(char for char in line if not _BASE64_LINE.fullmatch(char))
+    if not _BASE64_LINE_CHARS.issuperset(line):
+        bad = next(char for char in line if char not in _BASE64_LINE_CHARS)
         raise MalformedCertificate(f"line {number} of the {noun} body has a non-base64 {bad!r}")
 
 
@@ -407,10 +443,10 @@ def dearmor(text: str | bytes, label: str = CERTIFICATE_LABEL) -> bytes:
         _check_body_line(number, line, noun)
     encoded = "".join(body)
     try:
-        data = base64.b64decode(encoded, validate=True)
+        data = b64decode(encoded)
     except binascii.Error:
         raise MalformedCertificate(f"{noun} body is not valid base64") from None
-    if base64.b64encode(data).decode("ascii") != encoded:
+    if b64encode(data) != encoded:
         raise MalformedCertificate(f"{noun} body is not canonical base64")
     return data
 
@@ -485,7 +521,7 @@ def _raw_public(public_key: Ed25519PublicKey) -> bytes:
 
 def public_key_record(public_key: Ed25519PublicKey) -> dict:
     """One entry of the published key set."""
-    raw = base64.b64encode(_raw_public(public_key)).decode("ascii")
+    raw = b64encode(_raw_public(public_key))
     return {"kid": key_id_for(public_key), "alg": KEY_ALGORITHM, "public_key": raw}
 
 
@@ -493,7 +529,7 @@ def _key_from_record(record) -> Ed25519PublicKey:
     if not isinstance(record, dict) or record.get("alg") != KEY_ALGORITHM:
         raise KeySetError(f"each key must be an object with alg {KEY_ALGORITHM!r}")
     try:
-        raw = base64.b64decode(record.get("public_key", ""), validate=True)
+        raw = b64decode(record.get("public_key", ""))
         key = Ed25519PublicKey.from_public_bytes(raw)
     except (TypeError, ValueError):
         raise KeySetError(f"key {record.get('kid')!r} is not a base64 raw Ed25519 public key") from None
@@ -665,7 +701,7 @@ def endorsed_keys(trusted: dict[str, Ed25519PublicKey], records) -> dict[str, Ed
             continue
         by = record.get("endorsed_by")
         try:
-            signature = base64.b64decode(record.get("endorsement") or "", validate=True)
+            signature = b64decode(record.get("endorsement") or "")
             accepted[by].verify(signature, endorsement_input(key))
         except (KeyError, TypeError, ValueError, InvalidSignature):
             raise KeySetError(

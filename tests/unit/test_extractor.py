@@ -1,5 +1,6 @@
 """The LicenseExtractor run as a separate process, the way an operator runs it on a CP server."""
 
+import binascii
 import json
 import shutil
 import subprocess
@@ -189,7 +190,7 @@ def test_a_verification_starts_without_the_web_app_argparse_or_urllib():
     probe = (
         "import sys; from app.licensing import extractor; "
         f"extractor.main([{PAID!r}, '--keys', {KEYS!r}, '--out', '/dev/null']); "
-        "heavy = ('flask', 'sqlalchemy', 'argparse', 'urllib.request', 'decimal'); "
+        "heavy = ('flask', 'sqlalchemy', 'argparse', 'urllib.request', 'decimal', 'base64', '_strptime'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     result = subprocess.run(
@@ -222,3 +223,70 @@ def test_plain_command_lines_are_read_as_argparse_reads_them(argv):
     except (extractor._UsageError, SystemExit):
         parsed = None
     assert plain is None or vars(plain) == parsed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "QUJD",
+        "QUI=",
+        "QQ==",
+        "QQ===",
+        "=QUJD",
+        "QU=JD",
+        "QUJ",
+        "QUJD\n",
+        "QU JD",
+        "QUJ-",
+        "QUJé",
+        b"QUJD",
+        b"Q\x00JD",
+    ],
+)
+def test_base64_decoding_agrees_with_the_standard_library(text):
+    import base64
+
+    from app.licensing.extractor import b64decode
+
+    try:
+        expected = base64.b64decode(text, validate=True)
+    except ValueError as error:
+        with pytest.raises(type(error) if not isinstance(error, binascii.Error) else binascii.Error):
+            b64decode(text)
+    else:
+        assert b64decode(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-01-31T09:30:00Z",
+        "2024-02-29T23:59:59Z",
+        "2025-02-29T00:00:00Z",
+        "2025-13-01T00:00:00Z",
+        "2025-01-31T24:00:00Z",
+        "2025-01-31T09:30:60Z",
+        "2025-01-31 09:30:00Z",
+        "2025-01-31T09:30:00",
+        "2025-1-31T09:30:00Z",
+        "２025-01-31T09:30:00Z",
+        "0000-01-01T00:00:00Z",
+    ],
+)
+def test_timestamps_are_read_in_the_one_strict_format(text):
+    """Exactly YYYY-MM-DDTHH:MM:SSZ in ASCII digits, then the calendar's own checks (as strptime's)."""
+    import re
+    from datetime import UTC, datetime
+
+    from app.licensing.extractor import parse_timestamp
+
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", text):
+            raise ValueError(text)
+        expected = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        with pytest.raises(ValueError):
+            parse_timestamp(text)
+    else:
+        assert parse_timestamp(text) == expected
