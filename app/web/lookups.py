@@ -1,26 +1,31 @@
 """The current customer's own records (anyone else's are not found: 404, never 403) and their downloads."""
 
-from flask import Response
+from flask import Response, abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.licensing.codes import normalize_license_code
 from app.models import Certificate, License, Order, TrialRequest
 
+# Built once: every license page, certificate download and order status poll runs one of them.
+OWN_LICENSE = select(License).where(
+    License.code == bindparam("code"), License.owner_id == bindparam("owner_id")
+)
+OWN_ORDER = select(Order).where(Order.id == bindparam("order_id"), Order.user_id == bindparam("user_id"))
+CERTIFICATE = select(Certificate).where(
+    Certificate.license_id == bindparam("license_id"), Certificate.serial == bindparam("serial")
+)
+
 
 def own_license(code):
     """The current customer's license with this code, however it was typed."""
-    return db.first_or_404(
-        select(License).where(
-            License.code == normalize_license_code(code), License.owner_id == current_user.id
-        )
-    )
+    return _one_or_404(OWN_LICENSE, code=normalize_license_code(code), owner_id=current_user.id)
 
 
 def own_order(order_id):
     """The current customer's order."""
-    return db.first_or_404(select(Order).where(Order.id == order_id, Order.user_id == current_user.id))
+    return _one_or_404(OWN_ORDER, order_id=order_id, user_id=current_user.id)
 
 
 def own_trial_request(request_id):
@@ -32,9 +37,14 @@ def own_trial_request(request_id):
 
 def license_certificate(license, serial):
     """The certificate of ``license`` with this serial."""
-    return db.first_or_404(
-        select(Certificate).where(Certificate.license_id == license.id, Certificate.serial == serial)
-    )
+    return _one_or_404(CERTIFICATE, license_id=license.id, serial=serial)
+
+
+def _one_or_404(statement, **params):
+    found = db.session.scalar(statement, params)
+    if found is None:
+        abort(404)
+    return found
 
 
 def certificate_response(certificate):
