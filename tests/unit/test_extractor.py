@@ -190,7 +190,8 @@ def test_a_verification_starts_without_the_web_app_argparse_or_urllib():
     probe = (
         "import sys; from app.licensing import extractor; "
         f"extractor.main([{PAID!r}, '--keys', {KEYS!r}, '--out', '/dev/null']); "
-        "heavy = ('flask', 'sqlalchemy', 'argparse', 'urllib.request', 'decimal', 'base64', '_strptime'); "
+        "heavy = ('flask', 'sqlalchemy', 'argparse', 'urllib.request', 'decimal', 'base64', '_strptime', "
+        "'json', 'datetime'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     result = subprocess.run(
@@ -290,3 +291,45 @@ def test_timestamps_are_read_in_the_one_strict_format(text):
             parse_timestamp(text)
     else:
         assert parse_timestamp(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": [1, -2.5e3, "x\\u00e9\\n", true, false, null], "b": {}}',
+        "  [1, 2]\n",
+        "\t\r\n 42 ",
+        '"text"',
+        '{"a": 1, "a": 2}',
+        '{"a": NaN}',
+        "[Infinity, -Infinity]",
+        "",
+        "   ",
+        '{"a": }',
+        "[1,",
+        '{"a": 1} x',
+        '{"a": 1}{}',
+        '"\x01"',
+        "\ufeff{}",
+        "[1, 2",
+        "01",
+        '{"a": "\\ud800"}',
+        "[" * 100 + "]" * 100,
+    ],
+)
+@pytest.mark.parametrize("hooked", [False, True])
+def test_json_is_read_as_the_standard_library_reads_it(text, hooked):
+    """The C scanner's fast path gives json.loads's value, and json.loads's own error otherwise."""
+    import json
+
+    from app.licensing.extractor import _reject_constant, _unique_object, json_loads
+
+    hooks = {"object_pairs_hook": _unique_object, "parse_constant": _reject_constant} if hooked else {}
+    try:
+        expected = json.loads(text, **hooks)
+    except ValueError as error:
+        with pytest.raises(type(error)) as raised:
+            json_loads(text, **hooks)
+        assert str(raised.value) == str(error)
+    else:
+        assert repr(json_loads(text, **hooks)) == repr(expected)  # NaN is not equal to itself
