@@ -217,7 +217,8 @@ def _crowd_order(n, user_id, now):
 
 def _crowd_entry(n, user_id, actor_id, now):
     return {
-        "actor_id": actor_id if n % 50 == 0 else None,
+        # The agent's: the first 50 (a full page of the actor filter at every size), then every 50th.
+        "actor_id": actor_id if n < 50 or n % 50 == 0 else None,
         "action": "order.cancel",
         "customer_id": user_id,
         "details": {},
