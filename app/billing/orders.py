@@ -155,12 +155,8 @@ def fail_order(session, order, message):
     )
 
 
-def customer_orders(user):
+def customer_orders(user_id):
     """The query of a customer's orders, newest first, each with its license (named in every list)."""
-    return _orders_of(user.id)
-
-
-def _orders_of(user_id):
     return (
         select(Order)
         .where(Order.user_id == user_id)
@@ -171,7 +167,7 @@ def _orders_of(user_id):
 
 # Built once: My licenses runs it on every view, and building it cost more than running it.
 AWAITING_PAYMENT = (
-    _orders_of(bindparam("user_id"))
+    customer_orders(bindparam("user_id"))
     .where(Order.status.in_(PAYABLE), Order.created_at >= bindparam("since"))
     .limit(OPEN_ORDERS_SHOWN)
 )

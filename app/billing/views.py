@@ -159,7 +159,7 @@ def price_quote():
 @login_required
 def order_history():
     page = db.paginate(
-        customer_orders(current_user),
+        customer_orders(current_user.id),
         page=request.args.get("page", 1, type=page_number),
         per_page=ORDERS_PER_PAGE,
         error_out=False,

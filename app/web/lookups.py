@@ -8,11 +8,15 @@ from app.extensions import db
 from app.licensing.codes import normalize_license_code
 from app.models import Certificate, License, Order, TrialRequest
 
-# Built once: every license page, certificate download and order status poll runs one of them.
+# The customer's own records, each found by one statement built once (every license page,
+# certificate download and order status poll runs one of them).
 OWN_LICENSE = select(License).where(
     License.code == bindparam("code"), License.owner_id == bindparam("owner_id")
 )
 OWN_ORDER = select(Order).where(Order.id == bindparam("order_id"), Order.user_id == bindparam("user_id"))
+OWN_TRIAL_REQUEST = select(TrialRequest).where(
+    TrialRequest.id == bindparam("request_id"), TrialRequest.user_id == bindparam("user_id")
+)
 CERTIFICATE = select(Certificate).where(
     Certificate.license_id == bindparam("license_id"), Certificate.serial == bindparam("serial")
 )
@@ -30,9 +34,7 @@ def own_order(order_id):
 
 def own_trial_request(request_id):
     """The current customer's trial request."""
-    return db.first_or_404(
-        select(TrialRequest).where(TrialRequest.id == request_id, TrialRequest.user_id == current_user.id)
-    )
+    return _one_or_404(OWN_TRIAL_REQUEST, request_id=request_id, user_id=current_user.id)
 
 
 def license_certificate(license, serial):

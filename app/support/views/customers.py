@@ -81,7 +81,7 @@ def customer(user_id):
         billing=_billing(user),
         now=moment,
         licenses=licenses_of(db.session, user),
-        orders=bounded_page(customer_orders(user), CUSTOMER_ORDERS_PER_PAGE, param="orders_page"),
+        orders=bounded_page(customer_orders(user.id), CUSTOMER_ORDERS_PER_PAGE, param="orders_page"),
         trial_requests=db.session.scalars(
             select(TrialRequest)
             .where(TrialRequest.user_id == user.id)
