@@ -65,10 +65,8 @@ class _Parsing:
     parse_float = float
     parse_int = int
     parse_constant = float  # json's own: NaN, Infinity and -Infinity as floats
-    memo: dict
 
     def __init__(self, hooks):
-        self.memo = {}
         for name, hook in hooks.items():
             setattr(self, name, hook)
 
