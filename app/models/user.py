@@ -120,3 +120,16 @@ def check_password_dummy(password):
 
 
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
+
+
+class RecordsVersion(db.Model):
+    """How many times a user's licenses, certificates, orders or trial requests have changed.
+
+    Written only by the database's triggers (migration 0014), never by the app; a user whose
+    records never changed has no row. My licenses keeps its page under this number.
+    """
+
+    __tablename__ = "records_versions"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -1,6 +1,6 @@
 """The customer's pages: the licenses, their certificates and the account."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -8,12 +8,13 @@ from flask_login import current_user, login_required
 from app.api.installations import release
 from app.api.usage import license_usage
 from app.auth.forms import ResendConfirmationForm
-from app.billing.orders import orders_awaiting_payment
+from app.billing.orders import OPEN_ORDERS_SHOWN_FOR, orders_awaiting_payment
 from app.extensions import db
 from app.licensing.issuing import license_policy, licenses_of
 from app.models import Installation
 from app.trials.service import trial_standing
 from app.web.lookups import certificate_response, license_certificate, own_license
+from app.web.page_cache import cached_page
 from app.web.services import current_keyring, current_terms
 
 bp = Blueprint("portal", __name__)
@@ -29,17 +30,33 @@ def index():
 @bp.route("/licenses")
 @login_required
 def home():
+    return cached_page(_draw_home)
+
+
+def _draw_home():
     now = datetime.now(UTC)
     licenses = licenses_of(db.session, current_user)
-    return render_template(
+    open_orders = orders_awaiting_payment(db.session, current_user, now)
+    page = render_template(
         "portal/home.html",
         licenses=licenses,
         standing=None if current_user.is_staff else trial_standing(db.session, current_user, licenses),
-        open_orders=orders_awaiting_payment(db.session, current_user, now),
+        open_orders=open_orders,
         now=now,
         # The form (and its CSRF token) only for the banner an unconfirmed customer sees.
         resend_form=None if current_user.is_confirmed else ResendConfirmationForm(),
     )
+    return page, _next_change(now, licenses, open_orders)
+
+
+def _next_change(now, licenses, open_orders):
+    """When time alone changes My licenses: a trial's next day or its end, an order leaving the week shown."""
+    moments = [order.created_at + OPEN_ORDERS_SHOWN_FOR for order in open_orders]
+    for license in licenses:
+        days = license.trial_days_left(now)
+        if days:  # None: not a trial; 0: ended already
+            moments.append(license.trial_expires_at - timedelta(days=days - 1))
+    return min(moments, default=None)
 
 
 @bp.route("/licenses/<code>")
