@@ -1,23 +1,25 @@
 """Portal users: customers and staff."""
 
-import contextlib
 import secrets
 from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.exceptions import InvalidHashError
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from flask_login import UserMixin
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
+from app.passwords import SerialHasher
 
 ROLES = ("customer", "support", "admin")
 STAFF_ROLES = ("support", "admin")
 
 # Argon2 with argon2-cffi's defaults (RFC 9106, low-memory profile) until the app configures it.
-_hasher = PasswordHasher()
+_hasher = SerialHasher(
+    RFC_9106_LOW_MEMORY.time_cost, RFC_9106_LOW_MEMORY.memory_cost, RFC_9106_LOW_MEMORY.parallelism
+)
 
 
 def configure_password_hashing(time_cost, memory_cost, parallelism):
@@ -26,7 +28,7 @@ def configure_password_hashing(time_cost, memory_cost, parallelism):
     A hash records its own parameters, so passwords hashed with other ones still verify.
     """
     global _hasher, _DUMMY_HASH
-    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    _hasher = SerialHasher(time_cost, memory_cost, parallelism)
     _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
 
@@ -73,7 +75,7 @@ class User(UserMixin, db.Model):
             return False
         try:
             return _hasher.verify(self.password_hash, password)
-        except (VerificationError, InvalidHashError):
+        except InvalidHashError:
             return False
 
     def get_id(self):
@@ -114,8 +116,7 @@ class User(UserMixin, db.Model):
 
 def check_password_dummy(password):
     """Spend the time of a real check, so unknown emails answer as slowly as known ones."""
-    with contextlib.suppress(VerificationError, InvalidHashError):
-        _hasher.verify(_DUMMY_HASH, password)
+    _hasher.verify(_DUMMY_HASH, password)
     return False
 
 

@@ -1,11 +1,14 @@
-"""Argon2 parameters: strong in production, cheap in the tests, and old hashes always verify."""
+"""Argon2 parameters: strong in production, cheap in the tests, old hashes always verify, one thread each."""
 
 import pytest
-from argon2 import PasswordHasher, extract_parameters
+from argon2 import PasswordHasher, Type, extract_parameters
+from argon2.exceptions import InvalidHashError
+from argon2.low_level import hash_secret
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from app.models import user as users
 from app.models.user import User, configure_password_hashing
+from app.passwords import SerialHasher
 from config import DevelopmentConfig, ProductionConfig, TestConfig
 
 
@@ -61,3 +64,50 @@ def test_unknown_emails_are_checked_against_a_hash_made_with_the_same_parameters
     hashing(time_cost=1, memory_cost=8, parallelism=1)
     assert extract_parameters(users._DUMMY_HASH).memory_cost == 8
     assert users.check_password_dummy("anything") is False
+
+
+# Cheap parameters, each with several lanes: the lanes are what the portal computes on one thread.
+CHEAP = [(1, 64, 4), (2, 32, 2), (1, 8, 1)]
+
+
+@pytest.mark.parametrize(("time_cost", "memory_cost", "lanes"), CHEAP)
+def test_one_thread_gives_the_hashes_every_argon2_library_gives(time_cost, memory_cost, lanes):
+    ours = SerialHasher(time_cost, memory_cost, lanes)
+    library = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=lanes)
+    made_here, made_there = ours.hash("correct-horse-battery"), library.hash("correct-horse-battery")
+    assert extract_parameters(made_here) == extract_parameters(made_there)
+    assert library.verify(made_here, "correct-horse-battery")
+    assert ours.verify(made_there, "correct-horse-battery")
+    assert not ours.verify(made_there, "correct-horse-batteri")
+    assert not ours.verify(made_here, "")
+    assert made_here != ours.hash("correct-horse-battery")  # a new salt each time
+
+
+def test_argon2i_and_argon2d_hashes_verify_too():
+    for kind in (Type.I, Type.D):
+        encoded = hash_secret(b"pass phrase", b"saltsaltsalt", 1, 64, 2, 32, kind).decode()
+        assert SerialHasher(1, 64, 2).verify(encoded, "pass phrase")
+        assert not SerialHasher(1, 64, 2).verify(encoded, "pass phrase!")
+
+
+def test_an_empty_password_has_a_hash_of_its_own():
+    hasher = SerialHasher(1, 8, 1)
+    assert hasher.verify(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(""), "")
+    assert not hasher.verify(hasher.hash(""), " ")
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "",
+        "not a hash",
+        "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$",  # no hash
+        "$argon2id$v=19$m=8,t=1,p=1$c2Fsd!Nhb$aGFzaGhhc2hoYXNoaGFzaA",  # not base64
+        "$argon2id$v=19$m=8,t=1,p=9$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",  # too little memory for 9 lanes
+    ],
+)
+def test_what_is_no_hash_is_said_so_and_never_matches(broken):
+    with pytest.raises(InvalidHashError):
+        SerialHasher(1, 8, 1).verify(broken, "anything")
+    account = User(email="broken@example.com", password_hash=broken)
+    assert account.check_password("anything") is False
