@@ -4,11 +4,12 @@ libargon2 computes a hash of ``p`` lanes on ``p`` threads. On a server that is t
 the scheduler shares the CPU per thread, so one login's four threads take it from every other
 request, and a burst of logins starves the pages (docs/performance.md). Computed one lane after
 another, the hash is the same: the same lanes, memory and passes, the same PHC string, verified
-by any Argon2 library. A login on an idle machine takes longer (about 130 ms instead of 95 ms
+by any Argon2 library. A login on an idle machine takes longer (about 135 ms instead of 100 ms
 with RFC 9106's low-memory profile); everyone else waits less.
 
-argon2-cffi checks and encodes (``extract_parameters``, ``PasswordHasher``); only the one call
-that lets the thread count differ from the lanes, ``argon2.low_level.core``, is made here.
+argon2-cffi reads a stored hash's parameters (``extract_parameters``) and runs libargon2; its
+one call that lets the thread count differ from the lanes is ``argon2.low_level.core``, which
+takes a raw context. That call, and the PHC string argon2-cffi itself writes, are made here.
 """
 
 import base64

@@ -11,6 +11,10 @@ keeps a customer's drawn page under this number (``app/web/page_cache.py``).
 On PostgreSQL the triggers are deferred to the commit: the counter's row is locked last, just
 before the transaction ends, so a payment and a support action on the same customer never
 wait on each other in opposite orders. SQLite admits one writer at a time.
+
+A later migration that rebuilds one of these tables on SQLite (Alembic's batch mode copies it to
+a new table) drops its triggers and must create them again; tests/functional/test_page_cache.py
+counts a change to each table and fails without them.
 """
 
 import sqlalchemy as sa

@@ -128,6 +128,20 @@ def test_every_change_to_a_customers_records_is_counted(customer, make_user, mak
         ("a new order", lambda: add_order(customer, status="pending"), 1),
         ("the order", lambda: run("UPDATE orders SET status = 'cancelled' WHERE user_id = :user"), 1),
         ("the order, deleted", lambda: run("DELETE FROM orders WHERE user_id = :user"), 1),
+        (
+            "a trial request",
+            lambda: run(
+                "INSERT INTO trial_requests"
+                " (user_id, company, hostname, expected_accounts, status, created_at)"
+                " VALUES (:user, 'Example', 'cp.example.com', 20, 'pending', CURRENT_TIMESTAMP)"
+            ),
+            1,
+        ),
+        (
+            "the trial request",
+            lambda: run("UPDATE trial_requests SET status = 'withdrawn' WHERE user_id = :user"),
+            1,
+        ),
         ("nothing", lambda: run("UPDATE licenses SET accounts = accounts WHERE id = -1"), 0),
     ]
     for name, change, counted in changes:
