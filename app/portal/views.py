@@ -1,6 +1,6 @@
 """The customer's pages: the licenses, their certificates and the account."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -52,11 +52,8 @@ def _draw_home():
 def _next_change(now, licenses, open_orders):
     """When time alone changes My licenses: a trial's next day or its end, an order leaving the week shown."""
     moments = [order.created_at + OPEN_ORDERS_SHOWN_FOR for order in open_orders]
-    for license in licenses:
-        days = license.trial_days_left(now)
-        if days:  # None: not a trial; 0: ended already
-            moments.append(license.trial_expires_at - timedelta(days=days - 1))
-    return min(moments, default=None)
+    moments += [license.trial_changes_at(now) for license in licenses]
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 @bp.route("/licenses/<code>")
