@@ -120,7 +120,8 @@ def check_password_dummy(password):
     return False
 
 
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
+# Made by configure_password_hashing, which create_app calls: importing this module hashes nothing.
+_DUMMY_HASH = None
 
 
 class RecordsVersion(db.Model):
