@@ -62,10 +62,6 @@ class Config:
     HSTS = False
 
     WTF_CSRF_TIME_LIMIT = None
-    # My licenses is kept per browser until the customer's records change or time changes what it
-    # shows (app/web/page_cache.py), and never longer than PAGE_CACHE_SECONDS (0: never kept).
-    PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
-    PAGE_CACHE_SIZE = _int("PAGE_CACHE_SIZE", 2000)
     # memory:// counts in each worker process apart: development and tests (production: Redis).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True

@@ -77,10 +77,9 @@ def register_extensions(app):
 def register_services(app):
     """The commercial terms and the Stripe gateway, built once from the configuration."""
     from app.billing.gateway import StripeGateway
-    from app.web import page_cache, services
+    from app.web import services
 
     cfg = app.config
-    page_cache.init_app(app)
     services.init_app(
         app,
         make_gateway=lambda: StripeGateway(

@@ -9,7 +9,7 @@ from app.models.order import Order, OrderStatus, PaymentAttempt, StripeEvent
 from app.models.outbox import OutboxMessage
 from app.models.sign_in import SignInSession
 from app.models.support import AuditEntry, TrialRequest, TrialRequestStatus
-from app.models.user import RecordsVersion, User
+from app.models.user import User
 
 __all__ = [
     "AuditEntry",
@@ -27,7 +27,6 @@ __all__ = [
     "OrderStatus",
     "OutboxMessage",
     "PaymentAttempt",
-    "RecordsVersion",
     "SignInSession",
     "StripeEvent",
     "SupportMessage",

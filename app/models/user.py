@@ -122,16 +122,3 @@ def check_password_dummy(password):
 
 # Made by configure_password_hashing, which create_app calls: importing this module hashes nothing.
 _DUMMY_HASH = None
-
-
-class RecordsVersion(db.Model):
-    """How many times a user's licenses, certificates, orders or trial requests have changed.
-
-    Written only by the database's triggers (migration 0014), never by the app; a user whose
-    records never changed has no row. My licenses keeps its page under this number.
-    """
-
-    __tablename__ = "records_versions"
-
-    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    version: Mapped[int] = mapped_column(Integer, server_default="0")
