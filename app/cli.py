@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app import queue
+from app.auth.passwords import current_passwords
 from app.auth.two_factor import new_secret
 from app.extensions import db
 from app.licensing import extractor
@@ -41,7 +42,7 @@ def create_user(email, role, company, password_stdin):
     if len(password) < 10:
         raise click.ClickException("The password must have at least 10 characters.")
     user = User(email=email, role=role, company=company, confirmed_at=utcnow())
-    user.set_password(password)
+    current_passwords().set(user, password)
     db.session.add(user)
     db.session.commit()
     click.echo(f"Created {role} {email}.")
@@ -141,7 +142,7 @@ def demo():
 
     if current_app.config["ENV_NAME"] not in ("development", "test"):
         raise click.ClickException("flask demo only runs with PORTAL_ENV=development.")
-    logins = create_demo(db.session, current_keyring(), current_terms())
+    logins = create_demo(db.session, current_keyring(), current_terms(), current_passwords())
     port = os.environ.get("PORT", "5000")
     click.echo(f"Demo logins for http://127.0.0.1:{port}/login :")
     for email, role, password in logins:

@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 from sqlalchemy import insert, select, text
 
 from app import create_app
+from app.auth.passwords import current_passwords
 from app.extensions import db
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import generate_keyring
@@ -106,9 +107,7 @@ def migrate_empty(app):
 
 def password_hash():
     """One hash with the production parameters, shared by every seeded account."""
-    user = User(email="hash@bench.example.com")
-    user.set_password(PASSWORD)
-    return user.password_hash
+    return current_passwords().hasher.hash(PASSWORD)
 
 
 def add_users(emails, hashed, **fields):

@@ -178,7 +178,7 @@ def make_user(app):
         if role != "customer" and "totp_secret" not in fields:
             fields |= {"totp_secret": TOTP_SECRET, "totp_confirmed_at": utcnow()}
         user = User(email=email, role=role, confirmed_at=utcnow() if confirmed else None, **fields)
-        user.set_password(password)
+        app.extensions["password_hasher"].set(user, password)
         db.session.add(user)
         db.session.commit()
         return user

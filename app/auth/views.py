@@ -14,13 +14,14 @@ from app.auth.forms import (
     ResendConfirmationForm,
     ResetPasswordForm,
 )
+from app.auth.passwords import current_passwords
 from app.auth.sessions import end_every_session, sign_in, sign_out
 from app.auth.tokens import TokenInvalid, confirmation_state, confirmation_tokens, reset_state, reset_tokens
 from app.extensions import db, limiter
 from app.mail import queue_email
 from app.models import OutboxMessage, User
 from app.models.base import utcnow
-from app.models.user import check_password_dummy, normalize_email
+from app.models.user import normalize_email
 from app.security import client_and_email, safe_next, signed_in_user
 
 bp = Blueprint("auth", __name__)
@@ -97,7 +98,7 @@ def register():
     if form.validate_on_submit():
         existing = user_by_email(form.email.data)
         if existing is not None:
-            check_password_dummy(form.password.data)  # as long as hashing a new password takes
+            current_passwords().pretend_check(form.password.data)  # as long as hashing a new password takes
         if existing is not None and emails_sent_recently(existing.email, ALREADY_REGISTERED, utcnow()) < (
             EMAILS_PER_ADDRESS_PER_HOUR
         ):
@@ -114,7 +115,7 @@ def register():
             user = User(
                 email=normalize_email(form.email.data), company=(form.company.data or "").strip() or None
             )
-            user.set_password(form.password.data)
+            current_passwords().set(user, form.password.data)
             db.session.add(user)
             db.session.flush()
             queue_confirmation(user)
@@ -184,7 +185,8 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
-        valid = user.check_password(form.password.data) if user else check_password_dummy(form.password.data)
+        password, passwords = form.password.data, current_passwords()
+        valid = passwords.check(user, password) if user else passwords.pretend_check(password)
         if not valid:
             form.password.errors.append("The email or password is not correct.")
         elif not user.is_active:
@@ -194,6 +196,7 @@ def login():
         elif user.has_two_factor or user.needs_two_factor_setup:
             from app.auth.second_factor import begin_second_step
 
+            db.session.commit()  # the password's new hash, if it was hashed again
             return begin_second_step(user, form.remember.data, form.next.data)
         else:
             sign_in(user, remember=form.remember.data)
@@ -218,7 +221,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
-        check_password_dummy("")  # known and unknown addresses take the same time
+        current_passwords().pretend_check("")  # known and unknown addresses take the same time
         allowed = user is not None and user.is_active
         if (
             allowed
@@ -241,7 +244,7 @@ def reset_password(token):
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
+        current_passwords().set(user, form.password.data)
         if user.confirmed_at is None:
             user.confirmed_at = utcnow()  # the link proved the address
         end_every_session(user)
@@ -258,11 +261,11 @@ def reset_password(token):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
+        user = current_user._get_current_object()
+        if not current_passwords().check(user, form.current.data):
             form.current.errors.append("Your current password is not correct.")
         else:
-            user = current_user._get_current_object()
-            user.set_password(form.password.data)
+            current_passwords().set(user, form.password.data)
             end_every_session(user)
             sign_in(user)  # this browser stays signed in, with a new session
             db.session.commit()
