@@ -14,7 +14,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from app.licensing.issuing import license_by_code, license_policy
 from app.licensing.revocations import min_serial
@@ -59,16 +59,12 @@ def _new_token():
     return token, hash_token(token)
 
 
-# Built once: the license page runs it on every view.
-ACTIVE_INSTALLATIONS = (
-    select(Installation)
-    .where(Installation.license_id == bindparam("license_id"), Installation.released_at.is_(None))
-    .order_by(Installation.slot)
-)
-
-
 def active_installations(session, license):
-    return session.scalars(ACTIVE_INSTALLATIONS, {"license_id": license.id}).all()
+    return session.scalars(
+        select(Installation)
+        .where(Installation.license_id == license.id, Installation.released_at.is_(None))
+        .order_by(Installation.slot)
+    ).all()
 
 
 def installation_for_token(session, token):

@@ -7,7 +7,7 @@ one order at once cannot move it backwards.
 
 from datetime import timedelta
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.models import LicenseKind, Order, OrderStatus, PaymentAttempt
@@ -165,17 +165,13 @@ def customer_orders(user_id):
     )
 
 
-# Built once: My licenses runs it on every view, and building it cost more than running it.
-AWAITING_PAYMENT = (
-    customer_orders(bindparam("user_id"))
-    .where(Order.status.in_(PAYABLE), Order.created_at >= bindparam("since"))
-    .limit(OPEN_ORDERS_SHOWN)
-)
-
-
 def orders_awaiting_payment(session, user, now):
     """The customer's recent orders that still wait for a payment (for My licenses)."""
-    return session.scalars(AWAITING_PAYMENT, {"user_id": user.id, "since": now - OPEN_ORDERS_SHOWN_FOR}).all()
+    return session.scalars(
+        customer_orders(user.id)
+        .where(Order.status.in_(PAYABLE), Order.created_at >= now - OPEN_ORDERS_SHOWN_FOR)
+        .limit(OPEN_ORDERS_SHOWN)
+    ).all()
 
 
 def orders_to_reconcile(session, *, started_before, failed_since):

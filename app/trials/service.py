@@ -9,7 +9,7 @@ at once change it once, and the second is told what happened instead.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
@@ -50,28 +50,22 @@ CUSTOMER_MESSAGES = {
 }
 
 
-# The latest request and whether any was approved, in one statement built once (My licenses runs it).
-LATEST_REQUEST = (
-    select(
-        TrialRequest,
-        select(TrialRequest.id)
-        .where(
-            TrialRequest.user_id == bindparam("user_id"), TrialRequest.status == TrialRequestStatus.APPROVED
-        )
-        .exists(),
-    )
-    .where(TrialRequest.user_id == bindparam("user_id"))
-    .order_by(TrialRequest.created_at.desc(), TrialRequest.id.desc())
-    .limit(1)
-)
-
-
 def trial_standing(session, user, licenses=None):
     """The user's trial situation: eligible, or the reason not, with their latest request.
 
     ``licenses``: the user's licenses when the caller has loaded them already (My licenses).
     """
-    row = session.execute(LATEST_REQUEST, {"user_id": user.id}).first()
+    approved_any = (
+        select(TrialRequest.id)
+        .where(TrialRequest.user_id == user.id, TrialRequest.status == TrialRequestStatus.APPROVED)
+        .exists()
+    )
+    row = session.execute(  # the latest request and whether any was approved, in one statement
+        select(TrialRequest, approved_any)
+        .where(TrialRequest.user_id == user.id)
+        .order_by(TrialRequest.created_at.desc(), TrialRequest.id.desc())
+        .limit(1)
+    ).first()
     latest, approved = row if row is not None else (None, False)
     pending = latest if latest is not None and latest.status == TrialRequestStatus.PENDING else None
     if user.is_staff:
