@@ -265,40 +265,47 @@ class StripeGateway:
         return event
 
     def _payment_info(self, intent: dict) -> PaymentInfo:
-        brand, last4 = self._card_of(intent)
-        error = intent.get("last_payment_error") or {}
-        charge = intent.get("latest_charge")
-        return PaymentInfo(
-            amount_refunded=(charge.get("amount_refunded") or 0) if isinstance(charge, dict) else 0,
-            charge_id=charge.get("id") if isinstance(charge, dict) else charge,
-            order_id=(intent.get("metadata") or {}).get("order_id"),
-            customer_id=customer.get("id")
-            if isinstance(customer := intent.get("customer"), dict)
-            else customer,
-            id=intent["id"],
-            status=intent["status"],
-            client_secret=intent.get("client_secret"),
-            amount=intent["amount"],
-            currency=intent["currency"],
-            card_brand=brand,
-            card_last4=last4,
-            decline_message=error.get("message"),
-        )
-
-    def _card_of(self, intent: dict) -> tuple[str | None, str | None]:
-        # Stripe puts the card on the charge; localstripe's charge has no
-        # payment_method_details, so fall back to the PaymentMethod.
-        charge = intent.get("latest_charge")
-        if isinstance(charge, dict):
-            card = (charge.get("payment_method_details") or {}).get("card")
-            if card:
-                return card.get("brand"), card.get("last4")
-        method = intent.get("payment_method")
-        if isinstance(method, str):
+        if _card_of(intent) == (None, None) and isinstance(intent.get("payment_method"), str):
+            # Stripe puts the card on the charge; localstripe's charge has none, so ask for the PaymentMethod.
             with _stripe_errors():
-                method = self._client.v1.payment_methods.retrieve(method).to_dict()
-        card = (method or {}).get("card") or {}
-        return card.get("brand"), card.get("last4")
+                method = self._client.v1.payment_methods.retrieve(intent["payment_method"]).to_dict()
+            intent = {**intent, "payment_method": method}
+        return payment_info(intent)
+
+
+def payment_info(intent: dict) -> PaymentInfo:
+    """The portal's value of a PaymentIntent (a dict, as the API answers it or a webhook event carries it).
+
+    The one mapping for every path. A related object may be an id or expanded:
+    Stripe sends ``latest_charge`` as an id in events, localstripe expands it.
+    """
+    brand, last4 = _card_of(intent)
+    charge = intent.get("latest_charge")
+    customer = intent.get("customer")
+    return PaymentInfo(
+        id=intent["id"],
+        status=intent["status"],
+        client_secret=intent.get("client_secret"),
+        amount=intent["amount"],
+        currency=intent["currency"],
+        card_brand=brand,
+        card_last4=last4,
+        decline_message=(intent.get("last_payment_error") or {}).get("message"),
+        amount_refunded=(charge.get("amount_refunded") or 0) if isinstance(charge, dict) else 0,
+        order_id=(intent.get("metadata") or {}).get("order_id"),
+        customer_id=customer.get("id") if isinstance(customer, dict) else customer,
+        charge_id=charge.get("id") if isinstance(charge, dict) else charge,
+    )
+
+
+def _card_of(intent: dict) -> tuple[str | None, str | None]:
+    """The card's brand and last four digits, from the expanded charge or else the expanded PaymentMethod."""
+    charge = intent.get("latest_charge")
+    card = (charge.get("payment_method_details") or {}).get("card") if isinstance(charge, dict) else None
+    if not card and isinstance(method := intent.get("payment_method"), dict):
+        card = method.get("card")
+    card = card or {}
+    return card.get("brand"), card.get("last4")
 
 
 def _declined_payment(declined: stripe.CardError, amount_cents: int, currency: str) -> PaymentInfo:

@@ -27,7 +27,7 @@ from app.billing.fulfilment import (
     open_dispute,
     record_partial_refund,
 )
-from app.billing.gateway import GatewayError, InvalidWebhook, PaymentInfo
+from app.billing.gateway import GatewayError, InvalidWebhook, payment_info
 from app.billing.orders import UNPAID, fail_order
 from app.extensions import csrf, db
 from app.mail import queue_email
@@ -128,7 +128,7 @@ def handle_event(session, event, settings, now):  # noqa: C901 (one branch per S
             order = _order_for_intent(session, obj)
             if order is None:
                 return "ignored: no order of this portal"
-            return fulfil_order(session, order, _payment_of(obj), settings, now)
+            return fulfil_order(session, order, payment_info(obj), settings, now)
         case "payment_intent.payment_failed":
             return _payment_failed(session, obj)
         case "charge.refunded":
@@ -283,20 +283,3 @@ def _order_for_payment(session, payment_intent):
 def _id_of(value):
     """Stripe sends a related object as its id, or expanded (localstripe expands some)."""
     return value.get("id") if isinstance(value, dict) else value
-
-
-def _payment_of(intent):
-    charge = intent.get("latest_charge")
-    card = {}
-    if isinstance(charge, dict):
-        card = (charge.get("payment_method_details") or {}).get("card") or {}
-    return PaymentInfo(
-        id=intent["id"],
-        status=intent["status"],
-        client_secret=None,
-        amount=intent["amount"],
-        currency=intent["currency"],
-        card_brand=card.get("brand"),
-        card_last4=card.get("last4"),
-        decline_message=(intent.get("last_payment_error") or {}).get("message"),
-    )

@@ -179,6 +179,26 @@ def test_receipt_is_queued_with_the_certificate_attached(deliver, make_stripe_or
     assert attachment["content"] == certificates_of(order.id)[0].text
 
 
+@pytest.mark.parametrize(
+    "latest_charge",
+    [
+        "ch_3Webhook",  # as Stripe sends it in an event
+        {"id": "ch_3Webhook", "object": "charge", "amount_refunded": 0},  # as localstripe expands it
+    ],
+)
+def test_the_charge_of_a_payment_is_kept_and_support_finds_the_order_by_it(
+    deliver, make_stripe_order, agent, buyer, latest_charge
+):
+    order = make_stripe_order(accounts=50)
+
+    deliver(succeeded_event(order, latest_charge=latest_charge))
+
+    [attempt] = db.session.get(Order, order.id).attempts
+    assert attempt.stripe_charge_id == "ch_3Webhook"
+    page = agent.get("/support/customers", query_string={"q": "ch_3Webhook"}).get_data(as_text=True)
+    assert f"/support/customers/{buyer.id}" in page
+
+
 def test_upgrade_adds_the_accounts_with_the_next_serial(deliver, make_stripe_order, make_license):
     license = make_license(accounts=50)
     order = make_stripe_order(license=license, accounts=25)
