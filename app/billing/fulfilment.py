@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.billing import invoices
+from app.billing.gateway import PaymentStatus
 from app.billing.orders import CANCELLED, SETTLED, UNPAID, fail_order, move_order, note_attempt
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import KeyRing
@@ -71,7 +72,7 @@ def fulfil_order(session, order, payment, settings, now):
     Returns the outcome in words: "fulfilled", "already fulfilled", or why
     the payment was flagged for support instead.
     """
-    if payment.status != "succeeded":
+    if payment.status != PaymentStatus.SUCCEEDED:
         return f"ignored: the payment is {payment.status}"
     note_attempt(order, payment)
     mismatch = _amount_mismatch(order, payment)
@@ -252,9 +253,9 @@ def settle_with_stripe(session, order, payment, settings, now):
     billing reconcile`` retrieve the PaymentIntent and hand it here.
     """
     match payment.status:
-        case "succeeded":
+        case PaymentStatus.SUCCEEDED:
             return fulfil_order(session, order, payment, settings, now)
-        case "requires_payment_method" | "canceled":
+        case PaymentStatus.REQUIRES_PAYMENT_METHOD | PaymentStatus.CANCELED:
             message = payment.decline_message or "The payment was not completed."
             if fail_order(session, order, message):
                 return "order failed"

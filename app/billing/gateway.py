@@ -5,7 +5,7 @@ dataclasses and, for webhooks, the event as a dict. Stripe's own objects and
 exceptions stay inside.
 
 A card decline is an ordinary outcome of paying, not a failure of the portal:
-``create_payment`` returns it as ``PaymentInfo(status="declined")`` carrying
+``create_payment`` returns it as ``PaymentInfo(status=PaymentStatus.DECLINED)`` carrying
 Stripe's message for the customer. ``GatewayError`` means Stripe refused a
 request or could not be reached.
 """
@@ -14,13 +14,25 @@ import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 
 import stripe
 
 from app.exceptions import PortalError
 
-DECLINED = "declined"
-"""``PaymentInfo.status`` of a card refused while paying; every other status is Stripe's own."""
+
+class PaymentStatus(StrEnum):
+    """A PaymentIntent's status: Stripe's names, and ``DECLINED`` for a card refused while paying."""
+
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+    REQUIRES_CONFIRMATION = "requires_confirmation"
+    REQUIRES_ACTION = "requires_action"  # 3-D Secure: the browser finishes it with the client secret
+    PROCESSING = "processing"
+    REQUIRES_CAPTURE = "requires_capture"
+    CANCELED = "canceled"
+    SUCCEEDED = "succeeded"
+    DECLINED = "declined"  # the portal's own: Stripe answers a decline with an error, not a status
+
 
 _EXPAND_CARD = ["latest_charge", "payment_method"]
 _METADATA_VALUE_LIMIT = 500
@@ -65,8 +77,8 @@ class SetupIntentInfo:
 class PaymentInfo:
     """A PaymentIntent as the portal needs it.
 
-    ``status`` is Stripe's ("succeeded", "requires_action", "processing",
-    "requires_payment_method", "canceled", ...) or ``DECLINED``. ``id`` is
+    ``status`` is one of ``PaymentStatus``, kept as Stripe's string (a status
+    Stripe adds one day passes through and matches none). ``id`` is
     None for a decline when Stripe does not name the PaymentIntent (localstripe
     never does). ``client_secret`` is what the browser needs to finish 3-D
     Secure. ``decline_message`` is Stripe's words for the customer.
@@ -316,7 +328,7 @@ def _declined_payment(declined: stripe.CardError, amount_cents: int, currency: s
     card = (error.get("payment_method") or {}).get("card") or {}
     return PaymentInfo(
         id=intent.get("id"),
-        status=DECLINED,
+        status=PaymentStatus.DECLINED,
         client_secret=None,
         amount=amount_cents,
         currency=currency,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import object_session
 
 from app.billing.customers import new_setup_intent, stripe_customer
 from app.billing.fulfilment import commit_exactly_once, refund_extra_payment, settle_with_stripe
-from app.billing.gateway import DECLINED, GatewayError, PaymentInfo
+from app.billing.gateway import GatewayError, PaymentInfo, PaymentStatus
 from app.billing.orders import (
     CANCELLED,
     IN_PROGRESS,
@@ -36,11 +36,16 @@ log = logging.getLogger(__name__)
 WEBHOOK_GRACE = timedelta(seconds=5)
 """Stripe's webhook usually arrives within a second or two; after this the order page asks Stripe itself."""
 
-IN_FLIGHT = ("succeeded", "processing")
+IN_FLIGHT = (PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING)
 """PaymentIntent states of an attempt that charged or may still charge: a new card would charge twice."""
 
-NOT_CHARGED = (DECLINED, "requires_payment_method", "canceled")
-CANCELLABLE = ("requires_payment_method", "requires_confirmation", "requires_action", "requires_capture")
+NOT_CHARGED = (PaymentStatus.DECLINED, PaymentStatus.REQUIRES_PAYMENT_METHOD, PaymentStatus.CANCELED)
+CANCELLABLE = (
+    PaymentStatus.REQUIRES_PAYMENT_METHOD,
+    PaymentStatus.REQUIRES_CONFIRMATION,
+    PaymentStatus.REQUIRES_ACTION,
+    PaymentStatus.REQUIRES_CAPTURE,
+)
 STUCK_AFTER = timedelta(minutes=2)
 """An attempt claimed this long ago whose request never came back is given up (Stripe times out at 30 s)."""
 
@@ -154,7 +159,9 @@ def pay_page(session, gateway, order):
     if latest is not None and latest.status in IN_FLIGHT:
         return PayPage(go_to_order=True)
     resume_secret = (
-        latest.client_secret if latest is not None and latest.status == "requires_action" else None
+        latest.client_secret
+        if latest is not None and latest.status == PaymentStatus.REQUIRES_ACTION
+        else None
     )
     setup = _setup_intent(session, gateway, order)
     if setup is None:
@@ -239,7 +246,7 @@ def _record_answer(session, order, payment):
     # The webhook may have fulfilled the order already; then it stays paid.
     end_payment_attempt(session, order)
     session.commit()
-    if payment.status == "requires_action":
+    if payment.status == PaymentStatus.REQUIRES_ACTION:
         return Attempt("requires_action", client_secret=payment.client_secret)
     return Attempt("sent", status=payment.status)
 
@@ -313,7 +320,7 @@ def order_state(session, gateway, order, settings, now):
     except GatewayError as error:
         session.rollback()
         log.warning("order %s not settled: %s", order.id, error.message)
-    if order.status in (OrderStatus.PENDING, IN_PROGRESS) and payment.status == "requires_action":
+    if order.status in (OrderStatus.PENDING, IN_PROGRESS) and payment.status == PaymentStatus.REQUIRES_ACTION:
         return OrderState(needs_authentication=True)
     return OrderState(waiting=waiting(order))
 
@@ -379,7 +386,7 @@ def stripe_attempts(gateway, order):
 
 def is_extra_payment(order, payment):
     """`payment` charged for `order` but the order does not need it, and it is not refunded in full."""
-    if payment.status != "succeeded" or payment.amount_refunded >= payment.amount:
+    if payment.status != PaymentStatus.SUCCEEDED or payment.amount_refunded >= payment.amount:
         return False
     if order.status == CANCELLED:
         return True

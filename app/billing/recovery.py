@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app.billing import payments
 from app.billing.fulfilment import commit_exactly_once, fulfil_order
-from app.billing.gateway import GatewayError
+from app.billing.gateway import GatewayError, PaymentStatus
 from app.billing.orders import CANCELLED, IN_PROGRESS, PAYABLE, UNPAID, end_payment_attempt
 from app.billing.webhooks import receive_event
 from app.models import Order, OrderStatus, StripeEvent, User
@@ -86,7 +86,11 @@ def find_lost_payments(session, gateway, settings, now):
             lines.append(f"Customer {user.id}: payments not listed: {error.message}")
             continue
         for payment in found:
-            if payment.status != "succeeded" or payment.id in known or not (payment.order_id or "").isdigit():
+            if (
+                payment.status != PaymentStatus.SUCCEEDED
+                or payment.id in known
+                or not (payment.order_id or "").isdigit()
+            ):
                 continue
             if payment.amount_refunded >= payment.amount:
                 continue  # the money went back already: the order stays unpaid (and expires)

@@ -27,7 +27,7 @@ from app.billing.fulfilment import (
     open_dispute,
     record_partial_refund,
 )
-from app.billing.gateway import GatewayError, InvalidWebhook, payment_info
+from app.billing.gateway import GatewayError, InvalidWebhook, PaymentStatus, payment_info
 from app.billing.orders import UNPAID, fail_order
 from app.extensions import csrf, db
 from app.mail import queue_email
@@ -244,7 +244,7 @@ def _fulfil_from_stripe(session, payment_intent_id, settings, now):
     # Another installation sharing the Stripe account numbers its orders too.
     if order is None or order.user.stripe_customer_id != payment.customer_id:
         return None
-    if payment.status == "succeeded":
+    if payment.status == PaymentStatus.SUCCEEDED:
         fulfil_order(session, order, payment, settings, now)
     return order if order.stripe_payment_intent_id == payment.id else None
 
