@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from app import audit
 from app.billing import invoices
 from app.billing.gateway import PaymentStatus
-from app.billing.orders import CANCELLED, SETTLED, UNPAID, fail_order, move_order, note_attempt
+from app.billing.orders import SETTLED, UNPAID, fail_order, move_order, note_attempt
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import KeyRing
 from app.mail import queue_email
@@ -81,8 +81,8 @@ def fulfil_order(session, order, payment, settings, now):
     won = move_order(
         session,
         order,
-        UNPAID,
-        status=OrderStatus.PAID,
+        OrderStatus.PAID,
+        only_from=UNPAID,
         paid_at=now,
         stripe_payment_intent_id=payment.id,
         failure_message=None,
@@ -129,8 +129,7 @@ def apply_full_refund(session, order, settings, now, reason, *, certificate_reas
     refunded = move_order(
         session,
         order,
-        (OrderStatus.PAID, OrderStatus.DISPUTED),
-        status=OrderStatus.REFUNDED,
+        OrderStatus.REFUNDED,
         refunded_at=now,
         refunded_cents=Order.amount_cents,
         refunded_accounts=Order.accounts,
@@ -224,7 +223,7 @@ def record_partial_refund(session, order, refunded_cents, settings, now):
 
 def open_dispute(session, order):
     """A paid order is disputed: upgrades of its license stop until the dispute closes."""
-    disputed = move_order(session, order, (OrderStatus.PAID,), status=OrderStatus.DISPUTED)
+    disputed = move_order(session, order, OrderStatus.DISPUTED)
     if not disputed:
         return f"ignored: the order is {order.status}"
     locked_license(session, order.license_id).upgrades_frozen = True
@@ -238,7 +237,7 @@ def close_dispute(session, order, won, settings, now):
             session, order, settings, now, "Dispute lost", certificate_reason="dispute_lost"
         )
         return "dispute lost, order refunded" if certificate else f"ignored: the order is {order.status}"
-    restored = move_order(session, order, (OrderStatus.DISPUTED,), status=OrderStatus.PAID)
+    restored = move_order(session, order, OrderStatus.PAID, only_from=(OrderStatus.DISPUTED,))
     if not restored:
         return f"ignored: the order is {order.status}"
     license = locked_license(session, order.license_id)
@@ -339,11 +338,11 @@ def _amount_mismatch(order, payment):
 def _already_settled(session, order, payment, settings, now):
     if order.stripe_payment_intent_id == payment.id and order.status in SETTLED:
         return "already fulfilled"
-    if order.status not in (*SETTLED, CANCELLED):
+    if order.status not in (*SETTLED, OrderStatus.CANCELLED):
         return "already fulfilled"
     why = (
         f"payment {payment.id} succeeded after the order was cancelled"
-        if order.status == CANCELLED
+        if order.status == OrderStatus.CANCELLED
         else f"payment {payment.id} succeeded after payment {order.stripe_payment_intent_id} paid the order"
     )
     if payment.amount_refunded >= payment.amount:

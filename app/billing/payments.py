@@ -18,8 +18,7 @@ from app.billing.customers import new_setup_intent, stripe_customer
 from app.billing.fulfilment import commit_exactly_once, refund_extra_payment, settle_with_stripe
 from app.billing.gateway import GatewayError, PaymentInfo, PaymentStatus
 from app.billing.orders import (
-    CANCELLED,
-    IN_PROGRESS,
+    AWAITING_STRIPE,
     PAYABLE,
     SETTLED,
     cancel_order,
@@ -49,7 +48,6 @@ CANCELLABLE = (
 STUCK_AFTER = timedelta(minutes=2)
 """An attempt claimed this long ago whose request never came back is given up (Stripe times out at 30 s)."""
 
-STATUS_LABELS = {OrderStatus.PROCESSING: "being paid"}
 PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,200}")
 
 UNAVAILABLE = (
@@ -258,7 +256,7 @@ def cancel(session, gateway, order, reason):
     still succeeds for a cancelled order is refunded automatically.
     """
     if order.status not in PAYABLE:
-        return f"This order is {status_label(order.status)}: it cannot be cancelled."
+        return f"This order is {order.status_label}: it cannot be cancelled."
     try:
         if not _clear_previous_attempt(gateway, order):
             return "A payment for this order is going through: it cannot be cancelled now."
@@ -266,19 +264,14 @@ def cancel(session, gateway, order, reason):
         log.warning("order %s not cancelled: %s", order.id, error.message)
         return UNAVAILABLE
     if not cancel_order(session, order, reason):
-        return f"This order is {status_label(order.status)}: it cannot be cancelled."
+        return f"This order is {order.status_label}: it cannot be cancelled."
     session.commit()
     return None
 
 
-def status_label(status):
-    """An order's state in the customer's words."""
-    return STATUS_LABELS.get(status, status)
-
-
 def waiting(order):
     """The customer paid and the portal waits for Stripe to confirm it."""
-    if order.status == IN_PROGRESS:
+    if order.status == OrderStatus.PROCESSING:
         return True
     return (
         order.status == OrderStatus.PENDING
@@ -302,11 +295,11 @@ class OrderState:
 def order_state(session, gateway, order, settings, now):
     """Bring an unpaid order in line with Stripe once the webhook had its time, and say what to show."""
     attempted = order.payment_attempted_at
-    if order.status not in (IN_PROGRESS, OrderStatus.PENDING) or attempted is None:
+    if order.status not in AWAITING_STRIPE or attempted is None:
         return OrderState()
     if now - attempted < WEBHOOK_GRACE:
         return OrderState(waiting=waiting(order))
-    if order.status == IN_PROGRESS and not order.stripe_payment_intent_id:
+    if order.status == OrderStatus.PROCESSING and not order.stripe_payment_intent_id:
         if now - attempted >= STUCK_AFTER:
             # The request that claimed the attempt never came back (a crash): free the order.
             end_payment_attempt(session, order)
@@ -320,7 +313,7 @@ def order_state(session, gateway, order, settings, now):
     except GatewayError as error:
         session.rollback()
         log.warning("order %s not settled: %s", order.id, error.message)
-    if order.status in (OrderStatus.PENDING, IN_PROGRESS) and payment.status == PaymentStatus.REQUIRES_ACTION:
+    if order.status in AWAITING_STRIPE and payment.status == PaymentStatus.REQUIRES_ACTION:
         return OrderState(needs_authentication=True)
     return OrderState(waiting=waiting(order))
 
@@ -388,7 +381,7 @@ def is_extra_payment(order, payment):
     """`payment` charged for `order` but the order does not need it, and it is not refunded in full."""
     if payment.status != PaymentStatus.SUCCEEDED or payment.amount_refunded >= payment.amount:
         return False
-    if order.status == CANCELLED:
+    if order.status == OrderStatus.CANCELLED:
         return True
     return order.status in SETTLED and payment.id != order.stripe_payment_intent_id
 

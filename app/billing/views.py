@@ -185,7 +185,6 @@ def order_page(order_id):
         waiting=state.waiting,
         needs_authentication=state.needs_authentication,
         refusal=payments.payment_refusal(order) if order.status in PAYABLE else None,
-        status_label=payments.status_label(order.status),
     )
 
 
