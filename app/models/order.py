@@ -132,5 +132,7 @@ class StripeEvent(db.Model):
     payload: Mapped[dict] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What processing did: the sentence for people, and its short code (app/billing/outcomes.py).
     outcome: Mapped[str | None] = mapped_column(String(100))
+    outcome_code: Mapped[str | None] = mapped_column(String(30))
     error: Mapped[str | None] = mapped_column(Text)

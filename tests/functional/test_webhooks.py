@@ -269,6 +269,34 @@ def test_wrong_amount_is_flagged_not_fulfilled(deliver, make_stripe_order):
     assert certificates_of(order.id) == []
 
 
+def test_the_outcome_is_a_code_for_machines_and_a_sentence_naming_the_payment(deliver, make_stripe_order):
+    order = make_stripe_order(accounts=50)
+
+    response = deliver(succeeded_event(order, id="pi_3Wrongamount", amount=100))
+
+    assert response.json["code"] == "flagged"
+    assert response.json["outcome"].startswith("flagged: Payment pi_3Wrongamount is for 100 USD")
+    [stored] = stored_events()
+    assert (stored.outcome_code, stored.outcome) == ("flagged", response.json["outcome"][:100])
+
+
+def test_the_webhook_metric_keeps_one_series_per_outcome_however_many_payments_are_flagged(
+    app, client, deliver, make_stripe_order
+):
+    order = make_stripe_order(accounts=50)
+    for number in range(100):
+        deliver(succeeded_event(order, id=f"pi_3Flagged{number:03}", amount=100 + number))
+    deliver(succeeded_event(order))
+
+    app.config["METRICS_TOKEN"] = "scrape-secret"
+    body = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"}).get_data(as_text=True)
+    series = [line for line in body.splitlines() if line.startswith("portal_webhook_events_total{")]
+    assert sorted(series) == [
+        'portal_webhook_events_total{outcome="flagged",type="payment_intent.succeeded"} 100.0',
+        'portal_webhook_events_total{outcome="fulfilled",type="payment_intent.succeeded"} 1.0',
+    ]
+
+
 def test_wrong_currency_is_flagged_not_fulfilled(deliver, make_stripe_order):
     order = make_stripe_order()
 
