@@ -376,7 +376,7 @@ def refund_extra_payment(session, order, payment, settings, why, now, *, actor=N
     )
     audit.record(
         actor,
-        "order.refund_extra" if actor else "order.extra_refund",
+        audit.AuditAction.ORDER_REFUND_EXTRA if actor else audit.AuditAction.ORDER_EXTRA_REFUND,
         order=order,
         reason=reason,
         payment=payment.id,
