@@ -34,6 +34,18 @@ class PaymentStatus(StrEnum):
     DECLINED = "declined"  # the portal's own: Stripe answers a decline with an error, not a status
 
 
+class DisputeStatus(StrEnum):
+    """A dispute's status as Stripe names it; a closed dispute is won, warning-closed or lost."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response"
+    WARNING_UNDER_REVIEW = "warning_under_review"
+    WARNING_CLOSED = "warning_closed"  # an inquiry closed without a chargeback: the money stays
+    NEEDS_RESPONSE = "needs_response"
+    UNDER_REVIEW = "under_review"
+    WON = "won"
+    LOST = "lost"
+
+
 _EXPAND_CARD = ["latest_charge", "payment_method"]
 _METADATA_VALUE_LIMIT = 500
 

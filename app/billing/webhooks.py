@@ -27,7 +27,7 @@ from app.billing.fulfilment import (
     open_dispute,
     record_partial_refund,
 )
-from app.billing.gateway import GatewayError, InvalidWebhook, PaymentStatus, payment_info
+from app.billing.gateway import DisputeStatus, GatewayError, InvalidWebhook, PaymentStatus, payment_info
 from app.billing.orders import UNPAID, fail_order
 from app.billing.outcomes import Outcome, OutcomeCode, ignored
 from app.extensions import csrf, db
@@ -41,7 +41,7 @@ bp = Blueprint("webhooks", __name__)
 
 OUTCOME_LENGTH = 100
 ERROR_LENGTH = 2000
-WON_DISPUTE_STATUSES = ("won", "warning_closed")
+WON_DISPUTE_STATUSES = (DisputeStatus.WON, DisputeStatus.WARNING_CLOSED)
 ALREADY_PROCESSED = Outcome(OutcomeCode.ALREADY_PROCESSED, "already processed")
 
 
@@ -147,7 +147,7 @@ def handle_event(session, event, settings, now):  # noqa: C901 (one branch per S
             order = _order_for_payment(session, obj.get("payment_intent"))
             if order is None:
                 return ignored("no order for this dispute")
-            if obj.get("status") not in (*WON_DISPUTE_STATUSES, "lost"):
+            if obj.get("status") not in (*WON_DISPUTE_STATUSES, DisputeStatus.LOST):
                 return ignored(f"the dispute is {obj.get('status')}")
             won = obj["status"] in WON_DISPUTE_STATUSES
             return close_dispute(session, order, won, settings, now)
