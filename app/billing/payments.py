@@ -10,6 +10,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import object_session
@@ -130,18 +131,24 @@ class PayPage:
     resume_secret: str | None = None
 
 
+class AttemptKind(StrEnum):
+    """What became of one card submission."""
+
+    INVALID = "invalid"  # no usable card
+    REFUSED = "refused"  # the license changed since the order was placed
+    NOT_PAYABLE = "not_payable"  # paid meanwhile, or an earlier attempt is under way
+    UNAVAILABLE = "unavailable"  # Stripe could not be reached: retry
+    REJECTED = "rejected"  # Stripe refused the request
+    DECLINED = "declined"
+    REQUIRES_ACTION = "requires_action"  # 3-D Secure: ``client_secret`` finishes it
+    SENT = "sent"  # ``status`` is Stripe's
+
+
 @dataclass(frozen=True)
 class Attempt:
-    """The outcome of one card submission.
+    """The outcome of one card submission: its ``kind``, and the customer's words when there are any."""
 
-    ``kind`` is one of "invalid" (no usable card), "refused" (the license
-    changed), "not_payable" (paid meanwhile, or an earlier attempt is under
-    way), "unavailable" (Stripe could not be reached: retry), "rejected"
-    (Stripe refused the request), "declined", "requires_action" (3-D Secure,
-    ``client_secret`` to finish it) or "sent" (``status`` is Stripe's).
-    """
-
-    kind: str
+    kind: AttemptKind
     message: str | None = None
     status: str | None = None
     client_secret: str | None = None
@@ -186,19 +193,19 @@ def submit_payment(session, gateway, order, payment_method, now):
     new card is charged.
     """
     if not isinstance(payment_method, str) or not PAYMENT_METHOD_ID.fullmatch(payment_method):
-        return Attempt("invalid", message=NO_CARD)
+        return Attempt(AttemptKind.INVALID, message=NO_CARD)
     if refusal := payment_refusal(order):
-        return Attempt("refused", message=refusal)
+        return Attempt(AttemptKind.REFUSED, message=refusal)
     previous_attempt = order.payment_attempted_at
     if not start_payment_attempt(session, order, now):
-        return Attempt("not_payable")
+        return Attempt(AttemptKind.NOT_PAYABLE)
     # On record before Stripe is asked: no other request can start an attempt now.
     session.commit()
     try:
         if not _clear_previous_attempt(gateway, order):
             end_payment_attempt(session, order)
             session.commit()
-            return Attempt("not_payable")
+            return Attempt(AttemptKind.NOT_PAYABLE)
         payment = gateway.create_payment(
             order_id=order.id,
             amount_cents=order.amount_cents,
@@ -213,8 +220,8 @@ def submit_payment(session, gateway, order, payment_method, now):
         end_payment_attempt(session, order, payment_attempted_at=previous_attempt)
         session.commit()
         if error.retryable:
-            return Attempt("unavailable", message=UNAVAILABLE)
-        return Attempt("rejected", message=error.message)
+            return Attempt(AttemptKind.UNAVAILABLE, message=UNAVAILABLE)
+        return Attempt(AttemptKind.REJECTED, message=error.message)
     return _record_answer(session, order, payment)
 
 
@@ -240,13 +247,13 @@ def _record_answer(session, order, payment):
         message = payment.decline_message or DECLINED_MESSAGE
         fail_order(session, order, message)
         session.commit()
-        return Attempt("declined", message=message)
+        return Attempt(AttemptKind.DECLINED, message=message)
     # The webhook may have fulfilled the order already; then it stays paid.
     end_payment_attempt(session, order)
     session.commit()
     if payment.status == PaymentStatus.REQUIRES_ACTION:
-        return Attempt("requires_action", client_secret=payment.client_secret)
-    return Attempt("sent", status=payment.status)
+        return Attempt(AttemptKind.REQUIRES_ACTION, client_secret=payment.client_secret)
+    return Attempt(AttemptKind.SENT, status=payment.status)
 
 
 def cancel(session, gateway, order, reason):
