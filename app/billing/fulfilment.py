@@ -5,7 +5,7 @@ status page and ``flask billing reconcile`` all call it, possibly at the same
 moment for the same order. Exactly one of them wins, because:
 
 - the order moves with a compare-and-set ``UPDATE ... WHERE status IN
-  ('pending', 'failed')``: the database lets one writer match the row, the
+  (the unpaid states)`` (``move_order``): the database lets one writer match the row, the
   others match nothing (PostgreSQL locks the row; SQLite admits one writer);
 - the license row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL) before
   its accounts change, so two orders on one license add up;
