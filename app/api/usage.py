@@ -57,8 +57,8 @@ def license_usage(session, license, now, *, terms, stale_days):
     return LicenseUsage(
         servers=servers,
         points=points,
-        chart=usage_chart(list(points)),
-        forecast=crossing_date(list(points)) if not packs else None,
+        chart=usage_chart(list(points), grace_percent=terms.grace_percent),
+        forecast=crossing_date(list(points), grace_percent=terms.grace_percent) if not packs else None,
         packs_needed=packs,
         buy_accounts=packs * terms.pack_size,
     )

@@ -18,7 +18,7 @@ def add_note(session, actor, customer, body):
         raise PortalError(f"Keep a note under {MAX_NOTE_LENGTH:,} characters; nothing was saved.")
     note = CustomerNote(customer_id=customer.id, author_id=actor.id, body=body)
     session.add(note)
-    audit.record(actor, "customer.note", customer=customer)
+    audit.record(actor, audit.AuditAction.CUSTOMER_NOTE, customer=customer)
     return note
 
 

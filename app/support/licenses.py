@@ -45,7 +45,7 @@ def reinstate_license(session, license, actor, *, reason, keyring, terms, now):
     certificate = issue_next_certificate(session, license, keyring, terms, reason="reinstatement", now=now)
     audit.record(
         actor,
-        "license.reinstate",
+        audit.AuditAction.LICENSE_REINSTATE,
         license=license,
         reason=(reason or "").strip() or None,
         serial=certificate.serial,

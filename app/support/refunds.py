@@ -46,7 +46,7 @@ def refund_order(session, order, actor, *, reason, gateway, settings, now):
         raise RefundError(f"Order #{order.id} was {order.status} meanwhile: nothing more was done.")
     audit.record(
         actor,
-        "order.refund",
+        audit.AuditAction.ORDER_REFUND,
         order=order,
         license=order.license,
         reason=reason,
@@ -140,7 +140,7 @@ def refund_packs(session, order, actor, *, packs, reason, gateway, settings, now
     )
     audit.record(
         actor,
-        "order.partial_refund",
+        audit.AuditAction.ORDER_PARTIAL_REFUND,
         order=order,
         license=license,
         reason=reason,

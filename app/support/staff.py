@@ -55,7 +55,7 @@ def change_role(session, actor, user, role):
         raise StaffError(f"{user.email} is already {role}.")
     previous, user.role = user.role, role
     user.end_all_sessions()  # what the user may do changed: they sign in again
-    audit.record(actor, "staff.role", customer=user, previous=previous, role=role)
+    audit.record(actor, audit.AuditAction.STAFF_ROLE, customer=user, previous=previous, role=role)
     return user
 
 
@@ -67,7 +67,7 @@ def disable_user(session, actor, user, *, now):
         raise StaffError(f"{user.email} is already disabled.")
     user.disabled_at = now
     end_sessions(session, user, now=now)
-    audit.record(actor, "staff.disable", customer=user)
+    audit.record(actor, audit.AuditAction.STAFF_DISABLE, customer=user)
     return user
 
 
@@ -75,7 +75,7 @@ def enable_user(session, actor, user):
     if user.disabled_at is None:
         raise StaffError(f"{user.email} is not disabled.")
     user.disabled_at = None
-    audit.record(actor, "staff.enable", customer=user)
+    audit.record(actor, audit.AuditAction.STAFF_ENABLE, customer=user)
     return user
 
 
@@ -85,5 +85,5 @@ def reset_two_factor(session, actor, user, *, now):
         raise StaffError(f"{user.email} has no second factor set up.")
     user.totp_secret = user.totp_confirmed_at = user.totp_last_step = user.recovery_code_hashes = None
     end_sessions(session, user, now=now)
-    audit.record(actor, "staff.two_factor_reset", customer=user)
+    audit.record(actor, audit.AuditAction.STAFF_TWO_FACTOR_RESET, customer=user)
     return user

@@ -142,7 +142,7 @@ def approve_request(session, trial_request, actor, *, note, terms, keyring, now)
     trial_request.license_id = license.id
     audit.record(
         actor,
-        "trial.approve",
+        audit.AuditAction.TRIAL_APPROVE,
         license=license,
         reason=note or None,
         trial_request=trial_request.id,

@@ -216,7 +216,11 @@ def resend_document(order_id, number):
     def act():
         resend(document)
         audit.record(
-            current_user, "document.resend", order=order, license=order.license, number=document.number
+            current_user,
+            audit.AuditAction.DOCUMENT_RESEND,
+            order=order,
+            license=order.license,
+            number=document.number,
         )
 
     return console_action(
@@ -259,7 +263,11 @@ def cancel_order(order_id):
 
     def act(order):
         audit.record(
-            current_user, "order.cancel", order=order, license=order.license, reason=form.reason.data
+            current_user,
+            audit.AuditAction.ORDER_CANCEL,
+            order=order,
+            license=order.license,
+            reason=form.reason.data,
         )
         if refusal := payments.cancel(db.session, current_gateway(), order, form.reason.data):
             raise PortalError(refusal)
