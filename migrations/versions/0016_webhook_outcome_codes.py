@@ -1,7 +1,7 @@
 """each stored webhook event keeps its outcome's short code beside the sentence
 
-Revision ID: 0015_webhook_outcome_codes
-Revises: 0014_records_versions
+Revision ID: 0016_webhook_outcome_codes
+Revises: 0015_drop_records_versions
 
 The metrics label webhook events by this code: the sentence can name a payment, so a label made
 of it grew with every flagged payment. Events processed before keep their sentence and get the
@@ -11,8 +11,8 @@ code their sentence begins with; a sentence of no known kind gets "unknown".
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_webhook_outcome_codes"
-down_revision = "0014_records_versions"
+revision = "0016_webhook_outcome_codes"
+down_revision = "0015_drop_records_versions"
 branch_labels = None
 depends_on = None
 
