@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from app import outbox
 from app.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -18,10 +19,10 @@ from app.auth.passwords import current_passwords
 from app.auth.sessions import end_every_session, sign_in, sign_out
 from app.auth.tokens import TokenInvalid, confirmation_state, confirmation_tokens, reset_state, reset_tokens
 from app.extensions import db, limiter
-from app.mail import queue_email
 from app.models import OutboxMessage, User
 from app.models.base import utcnow
 from app.models.user import normalize_email
+from app.outbox import Email
 from app.security import client_and_email, safe_next, signed_in_user
 
 bp = Blueprint("auth", __name__)
@@ -74,7 +75,7 @@ def user_by_email(email):
 def queue_confirmation(user):
     token = _confirm_tokens().make(user.id, confirmation_state(user))
     link = url_for("auth.confirm", token=token, _external=True)
-    queue_email(user.email, "Confirm your email address", "confirm", user=user, link=link)
+    outbox.add(db.session, Email(user.email, "Confirm your email address", "confirm", {"link": link}))
 
 
 def _post_limits(account_limit=None, key_func=client_and_email):
@@ -103,14 +104,11 @@ def register():
             EMAILS_PER_ADDRESS_PER_HOUR
         ):
             # The owner learns of the attempt by email; the page says the same as for a new address.
-            queue_email(
-                existing.email,
-                ALREADY_REGISTERED,
-                "already_registered",
-                user=existing,
-                login=url_for("auth.login", _external=True),
-                reset=url_for("auth.forgot_password", _external=True),
-            )
+            links = {
+                "login": url_for("auth.login", _external=True),
+                "reset": url_for("auth.forgot_password", _external=True),
+            }
+            outbox.add(db.session, Email(existing.email, ALREADY_REGISTERED, "already_registered", links))
         elif existing is None:
             user = User(
                 email=normalize_email(form.email.data), company=(form.company.data or "").strip() or None
@@ -229,7 +227,7 @@ def forgot_password():
         ):
             token = _reset_tokens().make(user.id, reset_state(user))
             link = url_for("auth.reset_password", token=token, _external=True)
-            queue_email(user.email, RESET_SUBJECT, "reset", user=user, link=link)
+            outbox.add(db.session, Email(user.email, RESET_SUBJECT, "reset", {"link": link}))
             db.session.commit()
         return render_template("auth/check_email.html", email=normalize_email(form.email.data), reset=True)
     return render_template("auth/forgot_password.html", form=form)

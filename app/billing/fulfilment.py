@@ -23,14 +23,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app import audit
-from app.billing import invoices
+from app import audit, outbox
+from app.billing import emails, invoices
 from app.billing.gateway import PaymentStatus
 from app.billing.orders import SETTLED, UNPAID, fail_order, move_order, note_attempt
 from app.billing.outcomes import Outcome, OutcomeCode, ignored
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import KeyRing
-from app.mail import queue_email
 from app.models import Certificate, License, LicenseKind, LicenseStatus, Order, OrderStatus
 from app.terms import Terms
 
@@ -106,16 +105,7 @@ def fulfil_order(session, order, payment, settings, now):
         order_id=order.id,
     )
     invoice = invoices.issue_invoice(session, order, settings.terms, now)
-    queue_email(
-        order.user.email,
-        f"Receipt for order {order.id}: license {license.code}",
-        "receipt",
-        attachments=[certificate.attachment(), invoices.attachment(invoice)],
-        order=order,
-        license=license,
-        certificate=certificate,
-        invoice=invoice,
-    )
+    outbox.add(session, emails.receipt(order, license, certificate, invoice))
     return Outcome(OutcomeCode.FULFILLED, "fulfilled")
 
 
@@ -152,17 +142,16 @@ def apply_full_refund(session, order, settings, now, reason, *, certificate_reas
         order_id=order.id,
     )
     credit_note = _credit_rest(session, order, settings, now, certificate_reason)
-    queue_email(
-        order.user.email,
-        f"Order {order.id} refunded: new certificate for license {license.code}",
-        "refund",
-        attachments=[certificate.attachment(), invoices.attachment(credit_note)],
-        order=order,
-        license=license,
-        certificate=certificate,
-        accounts_removed=removed,
-        credit_note=credit_note,
-        dispute=certificate_reason == "dispute_lost",
+    outbox.add(
+        session,
+        emails.refund(
+            order,
+            license,
+            certificate,
+            credit_note,
+            accounts_removed=removed,
+            dispute=certificate_reason == "dispute_lost",
+        ),
     )
     return certificate
 
@@ -393,15 +382,7 @@ def refund_extra_payment(session, order, payment, settings, why, now, *, actor=N
         tax_cents=tax,
         note=f"Extra payment {payment.id} for order #{order.id}, refunded in full.",
     )
-    queue_email(
-        order.user.email,
-        f"Order {order.id}: an extra payment was refunded",
-        "extra_refund",
-        attachments=[invoices.attachment(credit_note)],
-        order=order,
-        payment=payment,
-        credit_note=credit_note,
-    )
+    outbox.add(session, emails.extra_refund(order, payment, credit_note))
     return _flag(order, reason, OutcomeCode.EXTRA_REFUNDED)
 
 

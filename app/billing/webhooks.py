@@ -18,6 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app import outbox
+from app.billing import emails
 from app.billing.fulfilment import (
     FulfilmentSettings,
     apply_full_refund,
@@ -31,7 +33,6 @@ from app.billing.gateway import DisputeStatus, GatewayError, InvalidWebhook, Pay
 from app.billing.orders import UNPAID, fail_order
 from app.billing.outcomes import Outcome, OutcomeCode, ignored
 from app.extensions import csrf, db
-from app.mail import queue_email
 from app.models import Order, StripeEvent
 from app.web.services import current_gateway, current_keyring, current_terms
 
@@ -198,7 +199,7 @@ def _payment_failed(session, intent):
     if not fail_order(session, order, message):
         return ignored(f"the order is {order.status}")
     order.stripe_payment_intent_id = intent["id"]
-    queue_email(order.user.email, f"Payment for order {order.id} failed", "payment_failed", order=order)
+    outbox.add(session, emails.payment_failed(order))
     return Outcome(OutcomeCode.ORDER_FAILED, "order failed")
 
 

@@ -6,12 +6,12 @@ at once, one refund at Stripe, and applying it to the license happens once
 (Stripe's later ``charge.refunded`` event finds the order already refunded).
 """
 
-from app import audit
+from app import audit, outbox
+from app.billing import emails
 from app.billing.fulfilment import apply_full_refund, credit_partial_refund, locked_license, locked_order
-from app.billing.invoices import attachment, credit_for_packs
+from app.billing.invoices import credit_for_packs
 from app.exceptions import PortalError
 from app.licensing.issuing import issue_next_certificate
-from app.mail import queue_email
 from app.models import OrderStatus
 
 
@@ -126,17 +126,11 @@ def refund_packs(session, order, actor, *, packs, reason, gateway, settings, now
         tax_cents=tax,
         note=f"Refund of {packs} of the {order.packs} packs of order #{order.id} ({removed} accounts).",
     )
-    queue_email(
-        order.user.email,
-        f"Part of order {order.id} refunded: new certificate for license {license.code}",
-        "partial_refund",
-        attachments=[certificate.attachment(), attachment(credit_note)],
-        credit_note=credit_note,
-        order=order,
-        license=license,
-        certificate=certificate,
-        amount_cents=amount,
-        accounts_removed=removed,
+    outbox.add(
+        session,
+        emails.partial_refund(
+            order, license, certificate, credit_note, amount_cents=amount, accounts_removed=removed
+        ),
     )
     audit.record(
         actor,

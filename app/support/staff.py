@@ -5,12 +5,12 @@ Plain functions taking a session and what they need; the caller commits.
 
 from sqlalchemy import select
 
-from app import audit
+from app import audit, outbox
 from app.exceptions import PortalError
-from app.mail import queue_email
 from app.models import User
 from app.models.sign_in import end_sessions
 from app.models.user import ROLES, STAFF_ROLES, normalize_email
+from app.outbox import Email
 
 
 class StaffError(PortalError):
@@ -35,13 +35,19 @@ def invite_staff(session, actor, *, email, role, now, set_password_link):
     session.add(user)
     session.flush()
     audit.record(actor, "staff.invite", customer=user, role=role)
-    queue_email(
-        user.email,
-        "You are invited to the License Portal support console",
-        "staff_invite",
-        user=user,
-        inviter=actor,
-        link=set_password_link(user),
+    outbox.add(
+        session,
+        Email(
+            user.email,
+            "You are invited to the License Portal support console",
+            "staff_invite",
+            {
+                "user_email": user.email,
+                "user_role": user.role,
+                "inviter_email": actor.email,
+                "link": set_password_link(user),
+            },
+        ),
     )
     return user
 

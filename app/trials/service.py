@@ -12,11 +12,11 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import audit
+from app import audit, outbox
 from app.exceptions import PortalError
 from app.licensing.issuing import issue_next_certificate, new_license
-from app.mail import queue_email
 from app.models import License, LicenseKind, LicenseStatus, TrialRequest, TrialRequestStatus
+from app.outbox import Email
 
 MAX_EXTENSION_DAYS = 30
 
@@ -108,12 +108,21 @@ def request_trial(session, user, *, company, hostname, expected_accounts, note, 
         # The same customer submitted twice at once: the database let one through.
         raise TrialError(CUSTOMER_MESSAGES["pending"]) from None
     trial_request.user = user
-    queue_email(
-        support_email,
-        f"Trial request from {company}",
-        "trial_requested",
-        trial_request=trial_request,
-        customer=user,
+    outbox.add(
+        session,
+        Email(
+            support_email,
+            f"Trial request from {company}",
+            "trial_requested",
+            {
+                "customer_email": user.email,
+                "trial_request_company": trial_request.company,
+                "trial_request_hostname": trial_request.hostname,
+                "trial_request_expected_accounts": trial_request.expected_accounts,
+                "trial_request_created_at": trial_request.created_at,
+                "trial_request_note": trial_request.note,
+            },
+        ),
     )
     return trial_request
 
@@ -148,7 +157,7 @@ def approve_request(session, trial_request, actor, *, note, terms, keyring, now)
         trial_request=trial_request.id,
         hostname=trial_request.hostname,
     )
-    _queue_trial_email(license, certificate, note=note)
+    _queue_trial_email(session, license, certificate, note=note)
     return license
 
 
@@ -160,13 +169,18 @@ def deny_request(session, trial_request, actor, *, reason, now):
     _decide(session, trial_request, actor, TrialRequestStatus.DENIED, note=reason, now=now)
     customer = trial_request.user
     audit.record(actor, "trial.deny", customer=customer, reason=reason, trial_request=trial_request.id)
-    queue_email(
-        customer.email,
-        "Your trial request",
-        "trial_denied",
-        customer=customer,
-        trial_request=trial_request,
-        reason=reason,
+    outbox.add(
+        session,
+        Email(
+            customer.email,
+            "Your trial request",
+            "trial_denied",
+            {
+                "trial_request_created_at": trial_request.created_at,
+                "trial_request_hostname": trial_request.hostname,
+                "reason": reason,
+            },
+        ),
     )
     return trial_request
 
@@ -197,7 +211,7 @@ def issue_trial(session, customer, actor, *, note, terms, keyring, now):
     license, certificate = _start_trial(session, customer, terms=terms, keyring=keyring, now=now)
     trial_request.license_id = license.id
     audit.record(actor, "trial.issue", license=license, reason=note or None)
-    _queue_trial_email(license, certificate, note=note)
+    _queue_trial_email(session, license, certificate, note=note)
     return license
 
 
@@ -235,14 +249,15 @@ def extend_trial(session, license, actor, *, days, reason, keyring, terms, now):
     audit.record(
         actor, "trial.extend", license=license, reason=reason, days=days, ends_at=ends_at.isoformat()
     )
-    queue_email(
-        license.owner.email,
-        f"Your trial {license.code} is extended",
-        "trial_extended",
-        license=license,
-        certificate=certificate,
-        days=days,
-        attachments=[certificate.attachment()],
+    outbox.add(
+        session,
+        Email(
+            license.owner.email,
+            f"Your trial {license.code} is extended",
+            "trial_extended",
+            {**_trial_facts(license, certificate), "certificate_serial": certificate.serial, "days": days},
+            attachments=(certificate.attachment(),),
+        ),
     )
     return certificate
 
@@ -290,13 +305,27 @@ def _start_trial(session, customer, *, terms, keyring, now):
     return license, certificate
 
 
-def _queue_trial_email(license, certificate, *, note):
-    queue_email(
-        license.owner.email,
-        f"Your trial license {license.code}",
-        "trial_approved",
-        license=license,
-        certificate=certificate,
-        note=note or None,
-        attachments=[certificate.attachment()],
+def _queue_trial_email(session, license, certificate, *, note):
+    outbox.add(
+        session,
+        Email(
+            license.owner.email,
+            f"Your trial license {license.code}",
+            "trial_approved",
+            {
+                **_trial_facts(license, certificate),
+                "license_accounts": license.accounts,
+                "note": note or None,
+            },
+            attachments=(certificate.attachment(),),
+        ),
     )
+
+
+def _trial_facts(license, certificate):
+    return {
+        "license_code": license.code,
+        "license_trial_expires_at": license.trial_expires_at,
+        "license_support_until": license.support_until,
+        "certificate_filename": certificate.filename,
+    }

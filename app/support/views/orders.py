@@ -5,10 +5,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import audit
-from app.billing import payments
+from app import audit, outbox
+from app.billing import emails, payments
 from app.billing.details import pdf_response
-from app.billing.invoices import documents_of, resend
+from app.billing.invoices import documents_of
 from app.billing.tax import format_rate as tax_rate
 from app.exceptions import PortalError
 from app.extensions import db
@@ -214,7 +214,7 @@ def resend_document(order_id, number):
         return render_order(order, status=400)
 
     def act():
-        resend(document)
+        outbox.add(db.session, emails.billing_document(document))
         audit.record(
             current_user,
             audit.AuditAction.DOCUMENT_RESEND,
