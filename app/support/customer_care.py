@@ -27,7 +27,7 @@ def resend_confirmation(session, actor, customer, link):
     if customer.is_confirmed:
         raise PortalError(f"{customer.email} is already confirmed; no email was sent.")
     outbox.add(session, Email(customer.email, "Confirm your email address", "confirm", {"link": link}))
-    audit.record(actor, "customer.resend_confirmation", customer=customer)
+    audit.record(actor, audit.AuditAction.CUSTOMER_RESEND_CONFIRMATION, customer=customer)
     return customer
 
 
@@ -36,7 +36,7 @@ def send_password_reset(session, actor, customer, link):
     if not customer.is_active:
         raise PortalError(f"{customer.email} is disabled; enable the account before sending a reset link.")
     outbox.add(session, Email(customer.email, "Reset your password", "reset", {"link": link}))
-    audit.record(actor, "customer.send_reset", customer=customer)
+    audit.record(actor, audit.AuditAction.CUSTOMER_SEND_RESET, customer=customer)
     return customer
 
 

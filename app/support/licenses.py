@@ -26,7 +26,9 @@ def revoke_license(session, license, actor, *, reason, keyring, terms, now):
         session, license, LicenseStatus.ACTIVE, LicenseStatus.REVOKED, revoked_reason=reason, now=now
     )
     certificate = issue_next_certificate(session, license, keyring, terms, reason="revocation", now=now)
-    audit.record(actor, "license.revoke", license=license, reason=reason, serial=certificate.serial)
+    audit.record(
+        actor, audit.AuditAction.LICENSE_REVOKE, license=license, reason=reason, serial=certificate.serial
+    )
     outbox.add(
         session,
         Email(

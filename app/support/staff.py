@@ -34,7 +34,7 @@ def invite_staff(session, actor, *, email, role, now, set_password_link):
     user = User(email=email, role=role, password_hash="", created_at=now)
     session.add(user)
     session.flush()
-    audit.record(actor, "staff.invite", customer=user, role=role)
+    audit.record(actor, audit.AuditAction.STAFF_INVITE, customer=user, role=role)
     outbox.add(
         session,
         Email(

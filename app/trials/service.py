@@ -168,7 +168,9 @@ def deny_request(session, trial_request, actor, *, reason, now):
         raise TrialError("Give a reason for the denial: the customer receives it by email.")
     _decide(session, trial_request, actor, TrialRequestStatus.DENIED, note=reason, now=now)
     customer = trial_request.user
-    audit.record(actor, "trial.deny", customer=customer, reason=reason, trial_request=trial_request.id)
+    audit.record(
+        actor, audit.AuditAction.TRIAL_DENY, customer=customer, reason=reason, trial_request=trial_request.id
+    )
     outbox.add(
         session,
         Email(
@@ -210,7 +212,7 @@ def issue_trial(session, customer, actor, *, note, terms, keyring, now):
         raise TrialError(f"{customer.email} got a trial a moment ago.") from None
     license, certificate = _start_trial(session, customer, terms=terms, keyring=keyring, now=now)
     trial_request.license_id = license.id
-    audit.record(actor, "trial.issue", license=license, reason=note or None)
+    audit.record(actor, audit.AuditAction.TRIAL_ISSUE, license=license, reason=note or None)
     _queue_trial_email(session, license, certificate, note=note)
     return license
 
@@ -247,7 +249,12 @@ def extend_trial(session, license, actor, *, days, reason, keyring, terms, now):
         raise TrialError(f"The trial {license.code} has already been extended once.")
     certificate = issue_next_certificate(session, license, keyring, terms, reason="trial_extension", now=now)
     audit.record(
-        actor, "trial.extend", license=license, reason=reason, days=days, ends_at=ends_at.isoformat()
+        actor,
+        audit.AuditAction.TRIAL_EXTEND,
+        license=license,
+        reason=reason,
+        days=days,
+        ends_at=ends_at.isoformat(),
     )
     outbox.add(
         session,
