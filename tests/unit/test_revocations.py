@@ -2,13 +2,9 @@
 
 import pytest
 
-from app.licensing.extractor import (
-    BadSignature,
-    MalformedCertificate,
-    UnknownKey,
-    endorsed_keys,
-    verify_revocations,
-)
+from app.licensing.extractor.certificate_format import BadSignature, MalformedCertificate, UnknownKey
+from app.licensing.extractor.public_keys import KeySetError, endorsed_keys
+from app.licensing.extractor.revocation_list import verify_revocations
 from app.licensing.keys import generate_keyring, load_keyring, rotate_keyring
 from tests.support.licensing import VECTORS, new_keyring, vector_public_keys
 from tests.unit.test_extractor import KEYS, PAID, REVOKED, TRIAL, assert_fails, extract
@@ -85,8 +81,6 @@ def test_a_rotated_key_is_endorsed_by_the_old_one():
 
 
 def test_an_unendorsed_new_key_is_refused():
-    from app.licensing.extractor import KeySetError
-
     ring, stranger = new_keyring(), new_keyring()
     published = {"keys": ring.published() + stranger.published()}
     with pytest.raises(KeySetError, match="not signed by a key pinned earlier"):
