@@ -174,11 +174,21 @@ class PolicyThresholds:
 
 
 @dataclass(frozen=True)
-class Claims:
-    """What a certificate states about one license, as signed by the portal."""
+class SignedDocument:
+    """What every signed document states first: its format version and the key that signed it."""
 
     format: int
     key_id: str
+
+    @staticmethod
+    def read_signer(data: dict) -> dict:
+        return {"format": format_claim(data["format"]), "key_id": text_claim(data["key_id"], "key_id")}
+
+
+@dataclass(frozen=True)
+class Claims(SignedDocument):
+    """What a certificate states about one license, as signed by the portal."""
+
     license_code: str
     serial: int
     customer: Customer
@@ -196,8 +206,7 @@ class Claims:
         data = exact_members(data, member_names(cls))
         supersedes = data["supersedes"]
         claims = cls(
-            format=format_claim(data["format"]),
-            key_id=text_claim(data["key_id"], "key_id"),
+            **cls.read_signer(data),
             license_code=text_claim(data["license_code"], "license_code"),
             serial=integer_claim(data["serial"], "serial", 1),
             customer=Customer.from_dict(data["customer"]),

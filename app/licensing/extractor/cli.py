@@ -19,11 +19,7 @@ from . import fetch
 from .certificate_format import UTC, CertificateError, verify_certificate
 from .public_keys import KeySetError, load_key_set_json, load_public_key_pem
 from .report import (
-    EXIT_INVALID,
-    EXIT_OLDER,
-    EXIT_REVOKED,
-    EXIT_UNREADABLE,
-    EXIT_VALID,
+    Exit,
     Failure,
     expiry_failure,
     fail,
@@ -43,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
         self.hint = hint
 
     def error(self, message):
-        raise Failure(EXIT_UNREADABLE, f"usage error: {message} (see {self.hint})")
+        raise Failure(Exit.UNREADABLE, f"usage error: {message} (see {self.hint})")
 
 
 def _non_negative(text: str) -> int:
@@ -111,7 +107,7 @@ def _read(path: str) -> bytes:
     try:
         return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        raise Failure(EXIT_UNREADABLE, f"error: cannot read {path}: {reason(exc)}") from None
+        raise Failure(Exit.UNREADABLE, f"error: cannot read {path}: {reason(exc)}") from None
 
 
 def _public_keys(args) -> dict:
@@ -120,7 +116,7 @@ def _public_keys(args) -> dict:
     try:
         return load(Path(path).read_bytes())
     except (OSError, KeySetError) as exc:
-        raise Failure(EXIT_UNREADABLE, f"error: cannot use key file {path}: {reason(exc)}") from None
+        raise Failure(Exit.UNREADABLE, f"error: cannot use key file {path}: {reason(exc)}") from None
 
 
 def _revocations(args, public_keys: dict):
@@ -129,7 +125,7 @@ def _revocations(args, public_keys: dict):
     try:
         return verify_revocations(_read(args.revocations), public_keys)
     except CertificateError as exc:
-        raise Failure(EXIT_INVALID, f"invalid revocation list: {exc}") from None
+        raise Failure(Exit.INVALID, f"invalid revocation list: {exc}") from None
 
 
 def _emit(report: str, out: str | None) -> None:
@@ -139,7 +135,7 @@ def _emit(report: str, out: str | None) -> None:
     try:
         Path(out).write_text(report, encoding="utf-8")
     except OSError as exc:
-        raise Failure(EXIT_UNREADABLE, f"error: cannot write {out}: {reason(exc)}") from None
+        raise Failure(Exit.UNREADABLE, f"error: cannot write {out}: {reason(exc)}") from None
 
 
 def _verify(args) -> int:
@@ -149,7 +145,7 @@ def _verify(args) -> int:
     try:
         claims = verify_certificate(text, public_keys)
     except CertificateError as exc:
-        raise Failure(EXIT_INVALID, f"invalid certificate: {exc}") from None
+        raise Failure(Exit.INVALID, f"invalid certificate: {exc}") from None
     revocations = _revocations(args, public_keys)
     state_path = Path(args.state) if args.state and revocations else None
     state = load_state(state_path) if state_path else {}
@@ -160,15 +156,15 @@ def _verify(args) -> int:
         save_state(state_path, state)
     refusal = revocations.refusal(claims) if revocations else None
     if refusal:
-        raise Failure(EXIT_REVOKED, refusal)
+        raise Failure(Exit.REVOKED, refusal)
     if args.min_serial is not None and claims.serial < args.min_serial:
         raise Failure(
-            EXIT_OLDER,
+            Exit.OLDER,
             f"refused: certificate serial {claims.serial} is older than installed serial {args.min_serial}",
         )
     if claims.is_expired(now):
         raise expiry_failure(claims)
-    return EXIT_VALID
+    return Exit.VALID
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,11 +179,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # --help
-            return exc.code if isinstance(exc.code, int) else EXIT_VALID
+            return exc.code if isinstance(exc.code, int) else Exit.VALID
         return command(args)
     except Failure as failure:
         return fail(failure.code, str(failure))
     except KeyboardInterrupt:
         return fail(130, "interrupted")
     except Exception as exc:  # a verifier must fail closed with one line, never a traceback
-        return fail(EXIT_INVALID, f"error: unexpected {type(exc).__name__}: {exc}")
+        return fail(Exit.INVALID, f"error: unexpected {type(exc).__name__}: {exc}")

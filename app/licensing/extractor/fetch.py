@@ -19,11 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from .certificate_format import UTC, CertificateError, Claims, verify_certificate
 from .public_keys import KeySetError, endorsed_keys, key_set_from_records, public_key_record
 from .report import (
-    EXIT_INVALID,
-    EXIT_OLDER,
-    EXIT_REVOKED,
-    EXIT_UNREADABLE,
-    EXIT_VALID,
+    Exit,
     Failure,
     expiry_failure,
     line,
@@ -40,7 +36,7 @@ def normalize_code(code: str) -> str:
 def _call(portal: str, method: str, path: str, *, body=None, token=None, timeout=30.0):
     """(status, JSON document or {}) of one request to the portal."""
     if not portal.lower().startswith(("https://", "http://")):
-        raise Failure(EXIT_UNREADABLE, f"usage error: --portal must be an http(s) URL, not {portal!r}")
+        raise Failure(Exit.UNREADABLE, f"usage error: --portal must be an http(s) URL, not {portal!r}")
     data = None if body is None else json.dumps(body).encode("utf-8")
     request = urllib.request.Request(portal.rstrip("/") + path, data=data, method=method)  # noqa: S310
     request.add_header("Accept", "application/json")
@@ -55,7 +51,7 @@ def _call(portal: str, method: str, path: str, *, body=None, token=None, timeout
         status, raw = exc.code, exc.read()
     except (urllib.error.URLError, OSError) as exc:
         why = getattr(exc, "reason", None) or exc
-        raise Failure(EXIT_UNREADABLE, f"error: cannot reach the portal {portal}: {why}") from None
+        raise Failure(Exit.UNREADABLE, f"error: cannot reach the portal {portal}: {why}") from None
     try:
         return status, json.loads(raw.decode("utf-8")) if raw else {}
     except (UnicodeDecodeError, ValueError):
@@ -67,21 +63,21 @@ def _portal_refusal(status: int, document) -> Failure:
     code = error.get("code") if isinstance(error, dict) else None
     message = error.get("message") if isinstance(error, dict) else None
     text = f"refused by the portal ({code or status}): {message or 'no reason given'}"
-    return Failure(EXIT_REVOKED if code == "license_revoked" else EXIT_UNREADABLE, text)
+    return Failure(Exit.REVOKED if code == "license_revoked" else Exit.UNREADABLE, text)
 
 
 def _trusted_keys(args, state: dict) -> dict[str, Ed25519PublicKey]:
     """The portal's keys: pinned in the state file at first use, later ones only if endorsed."""
     status, published = _call(args.portal, "GET", "/.well-known/license-keys", timeout=args.timeout)
     if status != 200:
-        raise Failure(EXIT_UNREADABLE, f"error: the portal's key set answered HTTP {status}")
+        raise Failure(Exit.UNREADABLE, f"error: the portal's key set answered HTTP {status}")
     try:
         if state.get("keys"):
             keys = endorsed_keys(key_set_from_records(state["keys"]), published)
         else:
             keys = key_set_from_records(published)
     except KeySetError as exc:
-        raise Failure(EXIT_INVALID, f"invalid key set: {exc}") from None
+        raise Failure(Exit.INVALID, f"invalid key set: {exc}") from None
     state["keys"] = [public_key_record(key) for key in keys.values()]
     return keys
 
@@ -108,7 +104,7 @@ def _check_in(args, state: dict) -> dict:
     )
     if status == 401:
         raise Failure(
-            EXIT_UNREADABLE,
+            Exit.UNREADABLE,
             f"{_portal_refusal(status, document)}. This server's installation was released or "
             f"replaced: remove {args.state} to activate it again.",
         )
@@ -122,19 +118,19 @@ def _install(args, state: dict, keys, document: dict) -> tuple[Claims, str | Non
     try:
         claims = verify_certificate(document.get("certificate") or "", keys)
     except CertificateError as exc:
-        raise Failure(EXIT_INVALID, f"invalid certificate from the portal: {exc}") from None
+        raise Failure(Exit.INVALID, f"invalid certificate from the portal: {exc}") from None
     if normalize_code(claims.license_code) != normalize_code(args.code):
-        raise Failure(EXIT_INVALID, f"the portal sent a certificate of another license {claims.license_code}")
+        raise Failure(Exit.INVALID, f"the portal sent a certificate of another license {claims.license_code}")
     highest = state.get("highest_serial") or 0
     if claims.serial < highest:
         raise Failure(
-            EXIT_OLDER,
+            Exit.OLDER,
             f"refused: certificate serial {claims.serial} is older than serial {highest} seen before",
         )
     try:
         write_private(Path(args.out), document["certificate"])
     except OSError as exc:
-        raise Failure(EXIT_UNREADABLE, f"error: cannot write {args.out}: {reason(exc)}") from None
+        raise Failure(Exit.UNREADABLE, f"error: cannot write {args.out}: {reason(exc)}") from None
     state["highest_serial"] = claims.serial
     refusal = None
     if claims.revoked:
@@ -149,7 +145,7 @@ def _install(args, state: dict, keys, document: dict) -> tuple[Claims, str | Non
 def _release(args, state: dict, state_path: Path) -> int:
     token = state.get("installation_token")
     if not token:
-        raise Failure(EXIT_UNREADABLE, f"error: {args.state} holds no installation to release")
+        raise Failure(Exit.UNREADABLE, f"error: {args.state} holds no installation to release")
     status, document = _call(
         args.portal, "DELETE", "/api/v1/activations/current", token=token, timeout=args.timeout
     )
@@ -160,7 +156,7 @@ def _release(args, state: dict, state_path: Path) -> int:
     print(
         f"Released: license {state.get('license_code', args.code)} is no longer installed on {args.hostname}."
     )
-    return EXIT_VALID
+    return Exit.VALID
 
 
 def run(args) -> int:
@@ -169,14 +165,14 @@ def run(args) -> int:
     state = load_state(state_path)
     if state.get("license_code") and normalize_code(state["license_code"]) != normalize_code(args.code):
         raise Failure(
-            EXIT_UNREADABLE,
+            Exit.UNREADABLE,
             f"usage error: {args.state} belongs to license {state['license_code']}; "
             "release it first or use another --state file",
         )
     if args.release:
         return _release(args, state, state_path)
     if not args.out:
-        raise Failure(EXIT_UNREADABLE, "usage error: --out FILE is needed to write the certificate")
+        raise Failure(Exit.UNREADABLE, "usage error: --out FILE is needed to write the certificate")
     keys = _trusted_keys(args, state)
     document = None
     if not state.get("installation_token"):
@@ -184,7 +180,7 @@ def run(args) -> int:
     if args.accounts is not None:
         document = _check_in(args, state)
     elif document is None:
-        raise Failure(EXIT_UNREADABLE, "usage error: --accounts N is needed to check in")
+        raise Failure(Exit.UNREADABLE, "usage error: --accounts N is needed to check in")
     claims, refusal = _install(args, state, keys, document)
     save_state(state_path, state)
     now = datetime.now(UTC)
@@ -192,7 +188,7 @@ def run(args) -> int:
     if "verdict" in document:
         print(line("Portal verdict", f"{document['verdict']} ({document['packs_needed']} packs needed)"))
     if refusal:
-        raise Failure(EXIT_REVOKED, refusal)
+        raise Failure(Exit.REVOKED, refusal)
     if claims.is_expired(now):
         raise expiry_failure(claims)
-    return EXIT_VALID
+    return Exit.VALID

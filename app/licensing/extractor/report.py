@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import sys
 from datetime import datetime
@@ -9,12 +10,16 @@ from datetime import datetime
 from .certificate_format import Claims, format_timestamp
 from .policy import PolicyResult
 
-EXIT_VALID = 0
-EXIT_INVALID = 1  # invalid or tampered
-EXIT_UNREADABLE = 2  # unreadable input or bad usage
-EXIT_EXPIRED = 3  # valid signature, but the trial has expired
-EXIT_OLDER = 4  # valid signature, but older than a serial or revocation list installed or seen before
-EXIT_REVOKED = 5  # revoked or superseded
+
+class Exit(enum.IntEnum):
+    """The exit codes (docs/certificate-format.md, §9)."""
+
+    VALID = 0
+    INVALID = 1  # invalid or tampered
+    UNREADABLE = 2  # unreadable input or bad usage
+    EXPIRED = 3  # valid signature, but the trial has expired
+    OLDER = 4  # valid signature, but older than a serial or revocation list installed or seen before
+    REVOKED = 5  # revoked or superseded
 
 
 class Failure(Exception):
@@ -43,7 +48,7 @@ def _stamp(moment: datetime | None) -> str | None:
 
 
 def expiry_failure(claims: Claims) -> Failure:
-    return Failure(EXIT_EXPIRED, f"expired: the trial license expired at {_stamp(claims.expires_at)}")
+    return Failure(Exit.EXPIRED, f"expired: the trial license expired at {_stamp(claims.expires_at)}")
 
 
 def _policy_lines(claims: Claims, created: int, result: PolicyResult) -> list[str]:

@@ -12,10 +12,10 @@ from .certificate_format import (
     REVOCATIONS_PREFIX,
     Claims,
     InvalidClaim,
+    SignedDocument,
     canonical_json,
     choice_claim,
     exact_members,
-    format_claim,
     format_timestamp,
     integer_claim,
     member_names,
@@ -44,11 +44,9 @@ class RevocationEntry:
 
 
 @dataclass(frozen=True)
-class RevocationList:
+class RevocationList(SignedDocument):
     """The portal's signed list of revoked licenses and of the lowest serial still valid per license."""
 
-    format: int
-    key_id: str
     sequence: int
     issued_at: datetime
     licenses: tuple[RevocationEntry, ...]
@@ -63,8 +61,7 @@ class RevocationList:
         if len(set(codes)) != len(codes):
             raise InvalidClaim("claim 'licenses' lists a license twice")
         return cls(
-            format=format_claim(data["format"]),
-            key_id=text_claim(data["key_id"], "key_id"),
+            **cls.read_signer(data),
             sequence=integer_claim(data["sequence"], "sequence", 0),
             issued_at=time_claim(data["issued_at"], "issued_at"),
             licenses=entries,

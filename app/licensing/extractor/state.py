@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from .report import EXIT_OLDER, EXIT_UNREADABLE, Failure, reason
+from .report import Exit, Failure, reason
 from .revocation_list import RevocationList
 
 
@@ -22,9 +22,9 @@ def load_state(path: Path) -> dict:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise Failure(EXIT_UNREADABLE, f"error: cannot read state file {path}: {reason(exc)}") from None
+        raise Failure(Exit.UNREADABLE, f"error: cannot read state file {path}: {reason(exc)}") from None
     if not isinstance(state, dict):
-        raise Failure(EXIT_UNREADABLE, f"error: state file {path} is not a JSON object")
+        raise Failure(Exit.UNREADABLE, f"error: state file {path} is not a JSON object")
     return state
 
 
@@ -42,7 +42,7 @@ def save_state(path: Path, state: dict) -> None:
     try:
         write_private(path, json.dumps(state, indent=2, sort_keys=True) + "\n")
     except OSError as exc:
-        raise Failure(EXIT_UNREADABLE, f"error: cannot write state file {path}: {reason(exc)}") from None
+        raise Failure(Exit.UNREADABLE, f"error: cannot write state file {path}: {reason(exc)}") from None
 
 
 def remember_revocations(state: dict, revocations: RevocationList) -> bool:
@@ -50,7 +50,7 @@ def remember_revocations(state: dict, revocations: RevocationList) -> bool:
     highest = state.get("highest_revocations_sequence") or 0
     if revocations.sequence < highest:
         raise Failure(
-            EXIT_OLDER,
+            Exit.OLDER,
             f"refused: revocation list {revocations.sequence} is older than revocation list {highest} "
             "seen before; use the current list from the portal",
         )
