@@ -15,7 +15,6 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from . import fetch
 from .certificate_format import UTC, CertificateError, verify_certificate
 from .public_keys import KeySetError, load_key_set_json, load_public_key_pem
 from .report import (
@@ -172,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         if argv[:1] == ["fetch"]:
+            from . import fetch  # the HTTP client is loaded only by the command that talks to a portal
+
             parser, command = _fetch_parser(), fetch.run
             argv = argv[1:]
         else:

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 KEY_ALGORITHM = "Ed25519"
@@ -63,6 +62,8 @@ def key_set_from_records(records) -> dict[str, Ed25519PublicKey]:
 def load_public_key_pem(data: bytes) -> dict[str, Ed25519PublicKey]:
     """Key id -> public key from a PEM (SubjectPublicKeyInfo) Ed25519 public key."""
     try:
+        from cryptography.hazmat.primitives import serialization  # only --public-key reads PEM
+
         key = serialization.load_pem_public_key(data)
     except ValueError:
         raise KeySetError("it holds no readable PEM public key") from None
