@@ -69,7 +69,8 @@ class PortalCollector:
         yield failures
 
 
-def _allowed():
+def operator_request():
+    """Whether the caller gave METRICS_TOKEN or calls from METRICS_ALLOW: it may read how the host fares."""
     cfg = current_app.config
     token = cfg.get("METRICS_TOKEN")
     if token and request.headers.get("Authorization", "") == f"Bearer {token}":
@@ -91,6 +92,6 @@ def init_app(app):
     @limiter.exempt
     @csrf.exempt
     def metrics():
-        if not _allowed():
+        if not operator_request():
             abort(403)
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
