@@ -19,6 +19,12 @@ def safe_next(target, fallback):
     return target
 
 
+def local_path(value):
+    """Filter for a form's ``next`` field: a safe local path, or nothing (dropped, never an error)."""
+    target = safe_next(value, "")
+    return target if target.isprintable() else ""
+
+
 def _origin(url):
     parts = urlsplit(url or "")
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""

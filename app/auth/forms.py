@@ -5,6 +5,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Validation
 from zxcvbn import zxcvbn
 
 from app.forms import FlaskForm
+from app.security import local_path
 
 MIN_PASSWORD = 10
 # The longest password the strength check reads (zxcvbn's own default, which keeps it fast).
@@ -63,7 +64,7 @@ class LoginForm(FlaskForm):
     email = _email_field()
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
     remember = BooleanField("Remember me")
-    next = HiddenField()
+    next = HiddenField(filters=[local_path])
     submit = SubmitField("Log in")
 
 

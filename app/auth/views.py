@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app import outbox
+from app.auth import lockout
 from app.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -35,18 +37,9 @@ ACCOUNT_LIMIT = "10 per minute; 50 per hour"
 EMAIL_LIMIT = "5 per minute; 20 per hour"
 # Per client, whatever the account: spraying many accounts, or mass registration.
 CLIENT_LIMIT = "30 per minute; 300 per hour"
-# Failed logins for one account from all addresses together: guessing from many machines.
-ACCOUNT_FAILURE_LIMIT = "20 per 10 minutes; 100 per day"
+# Failed logins for one account from all addresses together: app/auth/lockout.py.
 # Emails to one address per hour, whoever asks: password resets, "already registered" notes.
 EMAILS_PER_ADDRESS_PER_HOUR = 3
-
-
-def email_only():
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
-def _failed(response):
-    return response.status_code == 200  # the form came back with an error: no redirect onwards
 
 
 def emails_sent_recently(address, subject, now):
@@ -176,16 +169,19 @@ def resend_confirmation():
 
 @bp.route("/login", methods=["GET", "POST"])
 @_post_limits(ACCOUNT_LIMIT)
-@limiter.limit(ACCOUNT_FAILURE_LIMIT, methods=["POST"], key_func=email_only, deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        if lockout.needs_emailed_link(form.email.data, get_remote_address()):
+            form.password.errors.append(lockout.MESSAGE)
+            return render_template("auth/login.html", form=form), 429
         user = user_by_email(form.email.data)
         password, passwords = form.password.data, current_passwords()
         valid = passwords.check(user, password) if user else passwords.pretend_check(password)
         if not valid:
+            lockout.record_failure(form.email.data, get_remote_address())
             form.password.errors.append("The email or password is not correct.")
         elif not user.is_active:
             form.email.errors.append(
@@ -247,6 +243,7 @@ def reset_password(token):
             user.confirmed_at = utcnow()  # the link proved the address
         end_every_session(user)
         db.session.commit()
+        lockout.clear_failures(user.email)
         sign_out(user)
         flash("Your password has been changed. Log in with the new one.", "success")
         return redirect(url_for("auth.login"))

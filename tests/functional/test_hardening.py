@@ -83,20 +83,7 @@ def test_a_company_name_with_a_line_break_is_refused_at_registration(browser):
     assert rows(User) == 0
 
 
-# 4. login limits per account across addresses, and the real client behind a proxy
-
-
-def test_failed_logins_for_one_account_are_limited_across_addresses(browser, customer):
-    token = csrf_token(browser.get("/login").get_data(as_text=True))
-    answers = [
-        browser.client.post(
-            "/login",
-            data={"email": customer.email, "password": f"wrong-{i}", "csrf_token": token},
-            environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
-        ).status_code
-        for i in range(21)
-    ]
-    assert answers[-1] == 429 and 429 not in answers[:20]
+# 4. the real client behind a proxy (failed logins across addresses: test_lockout.py)
 
 
 @pytest.mark.parametrize("settings", [{"PROXY_FIX_HOPS": 1}], indirect=True)
