@@ -5,6 +5,7 @@ from urllib.parse import unquote
 import pytest
 
 from tests.conftest import PASSWORD, Browser, link_in, sent_mail
+from tests.support.tasks import run_queued
 
 NEW_PASSWORD = "a-fresh-agent-passphrase"
 
@@ -52,6 +53,7 @@ def test_a_client_that_failed_needs_the_emailed_link_until_the_password_is_reset
     assert typist.get("/account").headers["Location"].startswith("/login")
 
     typist.submit("/forgot-password", {"email": customer.email})
+    run_queued(app)
     [message] = sent_mail(customer.email)
     typist.submit(link_in(message), {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert typist.login(customer.email, password=NEW_PASSWORD).headers["Location"] == "/licenses"
