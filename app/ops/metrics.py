@@ -60,7 +60,7 @@ class PortalCollector:
         yield age
         session.rollback()
         failures = CounterMetricFamily("portal_job_failures", "Failed background jobs.", labels=["job"])
-        names = ["deliver_email", *(name for name, _, _ in queue.PERIODIC_JOBS)]
+        names = ["deliver_email", "send_reset_link", *(name for name, _, _ in queue.PERIODIC_JOBS)]
         try:
             for name, count in jobs.failure_counts(queue.queue_of(self.app), names).items():
                 failures.add_metric([name], count)
