@@ -106,3 +106,14 @@ def test_a_malformed_referer_port_over_https_is_a_form_error_not_a_500(browser, 
     )
     assert response.status_code == 400
     assert "reload the page" in response.get_data(as_text=True)
+
+
+def test_a_line_break_in_a_console_forms_next_goes_back_to_the_default_page(browser, make_user, customer):
+    admin = make_user(email="admin@example.com", role="admin")
+    browser.login(admin.email)
+    token = csrf_token(browser.get("/support/staff").get_data(as_text=True))
+    response = browser.client.post(
+        f"/support/users/{customer.id}/role",
+        data={"csrf_token": token, "role": "not-a-role", "next": "/support/staff\r\nX-Evil: 1"},
+    )
+    assert (response.status_code, response.headers["Location"]) == (302, "/support/staff")
