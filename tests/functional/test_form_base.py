@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 import app as app_package
 from app.extensions import db
 from app.forms import FlaskForm
-from app.mail import _build
+from app.mail import _build, render
 from app.models import OutboxMessage, SupportMessage, TrialRequest
 from tests.conftest import sent_mail
 
@@ -76,7 +76,7 @@ def test_a_subject_with_accents_and_a_multi_line_message_reach_support(app, supp
     )
     assert response.status_code == 302
     [message] = sent_mail(app.config["SUPPORT_EMAIL"])
-    assert _build(message, app.config)["Subject"].endswith("Zertifikat für Café")
+    assert _build(render(message), app.config)["Subject"].endswith("Zertifikat für Café")
 
 
 @pytest.mark.parametrize("company", ["Example\u2028Hosting", "Example\x85Hosting"])
