@@ -3,6 +3,7 @@
 import contextvars
 import os
 import re
+from pathlib import Path
 
 import pytest
 from flask import has_app_context
@@ -17,9 +18,20 @@ from app.models import OutboxMessage, User
 from app.models.base import utcnow
 from config import TestConfig, database_url
 
+TESTS = Path(__file__).resolve().parent
+# Each layer is marked by its folder: a test under tests/e2e is `e2e` without anyone writing it.
+LAYER_MARKS = {"e2e": pytest.mark.e2e, "integration": pytest.mark.integration}
+
 PASSWORD = "correct-horse-battery"
 # The authenticator secret of staff made by `make_user` (staff always sign in with a second factor).
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        layer = Path(item.path).relative_to(TESTS).parts[0]
+        if layer in LAYER_MARKS:
+            item.add_marker(LAYER_MARKS[layer])
 
 
 @pytest.fixture(scope="session")

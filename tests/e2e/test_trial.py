@@ -2,13 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import download_certificate, extract_certificate, log_in
 from tests.factories import add_order
-
-pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}

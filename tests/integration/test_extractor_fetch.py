@@ -21,8 +21,6 @@ from app.licensing.extractor import verify_certificate
 from app.licensing.issuing import issue_next_certificate
 from tests.factories import STANDARD_TERMS
 
-pytestmark = pytest.mark.integration
-
 EXTRACTOR = Path(__file__).resolve().parents[2] / "app" / "licensing" / "extractor.py"
 
 

@@ -14,8 +14,6 @@ from tests.conftest import sent_mail
 from tests.factories import add_order
 from tests.integration.queue_helpers import free_port, queue_settings, running_worker, smtp_server, wait_for
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def smtp_port():

@@ -13,8 +13,6 @@ from tests.conftest import sent_mail
 from tests.factories import add_order
 from tests.support.payments import VISA, stripe_settings
 
-pytestmark = pytest.mark.integration
-
 REASON = "Duplicate purchase (ticket #1234)."
 
 

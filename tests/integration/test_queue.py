@@ -18,8 +18,6 @@ from tests.integration.queue_helpers import (
 from tests.support.localstripe import sign_webhook
 from tests.support.payments import post_webhook, succeeded_payload
 
-pytestmark = pytest.mark.integration
-
 
 def queue_message(recipient, subject):
     db.session.add(

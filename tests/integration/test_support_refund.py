@@ -13,8 +13,6 @@ from tests.conftest import sent_mail
 from tests.factories import add_order
 from tests.support.payments import NEEDS_3D_SECURE, VISA, stripe_settings
 
-pytestmark = pytest.mark.integration
-
 REASON = "Bought 25 accounts twice by mistake"
 
 

@@ -14,8 +14,6 @@ from app.extensions import db
 from app.models import OutboxMessage
 from tests.integration.queue_helpers import queue_settings, smtp_server, wait_for
 
-pytestmark = pytest.mark.integration
-
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 200
 
