@@ -9,6 +9,7 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from sqlalchemy import select, text
 
 from app import create_app
@@ -23,6 +24,9 @@ TESTS = Path(__file__).resolve().parent
 LAYER_MARKS = {"e2e": pytest.mark.e2e, "integration": pytest.mark.integration}
 
 PASSWORD = "correct-horse-battery"
+# The one Redis database the tests use (queues, rate limits, the bench's smoke run); each test that
+# needs it empties it first, and no test touches another database.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # The authenticator secret of staff made by `make_user` (staff always sign in with a second factor).
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -77,9 +81,41 @@ def _migrated(app_settings, keyring):
 
 
 @pytest.fixture
+def redis_url():
+    """TEST_REDIS_URL, emptied for this test."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    except redis.ConnectionError:
+        raise AssertionError(f"Redis is expected at {REDIS_URL} (set TEST_REDIS_URL)") from None
+    return REDIS_URL
+
+
+@pytest.fixture
 def settings():
     """Per-test config overrides; override this fixture or update it before `app`."""
     return {}
+
+
+class CompiledTemplates(BytecodeCache):
+    """Each template compiled once per test run, not once per test app (compiling cost a third of the run).
+
+    Jinja checks every entry against the template's source, so an edited template is compiled again.
+    """
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 
 class IsolatedClient(FlaskClient):
@@ -100,6 +136,7 @@ class IsolatedClient(FlaskClient):
 def app(_migrated, app_settings, settings):
     app = create_app(TestConfig(), **{**app_settings, **settings})
     app.test_client_class = IsolatedClient
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     with app.app_context():
         yield app
         db.session.remove()
