@@ -336,6 +336,39 @@ def make_stripe_order(buyer):
     return make
 
 
+@pytest.fixture
+def pay_order(app):
+    """Pay an order as production does: `fulfil_order` with a succeeded payment adds the accounts and
+    issues the certificate and the invoice, and queues the receipt.
+
+    ``payment`` is a ``PaymentInfo`` (e.g. of a real localstripe payment); by default the order's
+    PaymentIntent, paid in full by Visa.
+    """
+    from app.billing.fulfilment import FulfilmentSettings, fulfil_order
+    from app.web.services import current_keyring, current_terms
+    from tests.support.payments import succeeded_payment
+
+    def pay(order, payment=None, now=None):
+        payment = payment or succeeded_payment(order)
+        settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms())
+        assert fulfil_order(db.session, order, payment, settings, now or utcnow()) == "fulfilled"
+        db.session.commit()
+        db.session.refresh(order)
+        return order
+
+    return pay
+
+
+@pytest.fixture
+def paid_order(make_stripe_order, pay_order):
+    """An order of the buyer's (a new license of 50 accounts by default), paid as production pays it."""
+
+    def make(license=None, accounts=50, now=None):
+        return pay_order(make_stripe_order(license=license, accounts=accounts), now=now)
+
+    return make
+
+
 def statements_for(browser, url):
     """How many SQL statements serving `url` takes: a list page must not query once per row."""
     from sqlalchemy import event

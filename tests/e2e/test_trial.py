@@ -68,7 +68,9 @@ def test_customer_gets_a_trial_approved_by_support(new_page, customer, staff, ou
     assert buyer.js_errors == [] and agent.js_errors == []
 
 
-def test_console_pages_on_desktop_and_phone(new_page, make_user, make_license, customer, staff, output_dir):
+def test_console_pages_on_desktop_and_phone(
+    new_page, make_user, make_license, pay_order, customer, staff, output_dir
+):
     from app.extensions import db
     from app.models import TrialRequest
 
@@ -84,16 +86,8 @@ def test_console_pages_on_desktop_and_phone(new_page, make_user, make_license, c
         )
     )
     make_license(kind="trial", accounts=25)
-    paid = make_license(accounts=75)
-    order = add_order(
-        customer,
-        license=paid,
-        accounts=25,
-        status="paid",
-        stripe_payment_intent_id="pi_console_demo",
-        card_brand="visa",
-        card_last4="4242",
-    )
+    paid = make_license(accounts=50)
+    order = pay_order(add_order(customer, license=paid, accounts=25, stripe_payment_intent_id="pi_console"))
 
     console = new_page()
     log_in(console, admin.email)
