@@ -13,7 +13,7 @@ from jinja2 import BytecodeCache
 from sqlalchemy import select, text
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, limiter
 from app.licensing.keys import generate_keyring
 from app.models import OutboxMessage, User
 from app.models.base import utcnow
@@ -132,16 +132,39 @@ class IsolatedClient(FlaskClient):
         return response
 
 
-@pytest.fixture
-def app(_migrated, app_settings, settings):
-    app = create_app(TestConfig(), **{**app_settings, **settings})
+def build_app(app_settings, settings=None):
+    app = create_app(TestConfig(), **{**app_settings, **(settings or {})})
     app.test_client_class = IsolatedClient
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
+
+
+@pytest.fixture(scope="session")
+def _default_app(_migrated, app_settings):
+    """The app of every test that changes no setting, built once (building one cost more than most tests)."""
+    return build_app(app_settings)
+
+
+@pytest.fixture
+def app(request, _migrated, app_settings, settings):
+    """The test's app: its own when the test changes settings, else the default one, as good as new."""
+    app = build_app(app_settings, settings) if settings else request.getfixturevalue("_default_app")
+    config, extensions = dict(app.config), dict(app.extensions)
+    limiter.init_app(app)  # the limiter's counts and switch are global: fresh, with this app's settings
+    if "page_cache" in extensions:  # pages kept by another test are not this test's
+        from app.web import page_cache
+
+        page_cache.init_app(app)
     with app.app_context():
         yield app
         db.session.remove()
         _empty_tables()
-        db.engine.dispose()
+        if settings:
+            db.engine.dispose()
+    app.config.clear()
+    app.config.update(config)
+    app.extensions.clear()
+    app.extensions.update(extensions)
 
 
 def _empty_tables():
