@@ -1,5 +1,6 @@
 # The two commands: `make run` serves the portal, `make test` runs every check.
 # `make test-fast` runs the unit and functional tests only (no browser, no localstripe or SMTP server).
+# Both empty one Redis database, TEST_REDIS_URL (redis://127.0.0.1:6379/15 by default), and no other.
 # `make bench` measures the portal against a bare Flask baseline (docs/performance.md); not part of `make test`.
 # `make audit` checks every dependency against the known vulnerabilities (pip-audit); it needs a
 # vulnerability database (pypi.org's JSON API, or OSV with AUDIT_SERVICE=osv) and fails where none

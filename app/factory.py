@@ -128,7 +128,7 @@ def load_user(user_id):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL and a busy timeout let SQLite take concurrent writers (README: Deploying)."""
+    """WAL and a busy timeout let SQLite take concurrent writers (docs/deployment.md)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")

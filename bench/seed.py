@@ -1,5 +1,6 @@
 """The portal's database for a run: migrated, emptied, and filled with the customers the scenarios use."""
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,9 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-4711"
 WEBHOOK_SECRET = "whsec_bench"
 BUYERS = 50
-# Redis databases of the bench's own, emptied before each run.
-QUEUE_URL = "redis://127.0.0.1:6379/13"
-RATELIMIT_URL = "redis://127.0.0.1:6379/14"
+# The Redis database of the bench's own (its queue and rate limits), emptied before each run.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 CERTIFICATES_PER_LICENSE = 3
 ORDERS_PER_LICENSE = 3
 
@@ -60,8 +60,8 @@ class Database:
             "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
             "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "PROXY_FIX_HOPS": "1",  # each simulated client logs in from its own address
-            "QUEUE_URL": QUEUE_URL,  # email is queued for a worker (none runs during the bench)
-            "RATELIMIT_STORAGE_URI": RATELIMIT_URL,
+            "QUEUE_URL": REDIS_URL,  # email is queued for a worker (none runs during the bench)
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
             **SELLER,
         }
 
@@ -90,8 +90,7 @@ def migrate_empty(app):
     """Drop every table (the database is the bench's own), empty its Redis and migrate from scratch."""
     import redis
 
-    for url in (QUEUE_URL, RATELIMIT_URL):
-        redis.Redis.from_url(url).flushdb()
+    redis.Redis.from_url(REDIS_URL).flushdb()
     with app.app_context():
         with db.engine.begin() as conn:
             # The baseline's tables, and one the models no longer have (migration 0015 drops it).

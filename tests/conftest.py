@@ -3,25 +3,41 @@
 import contextvars
 import os
 import re
+from pathlib import Path
 
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from sqlalchemy import select, text
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, limiter
 from app.licensing.keys import generate_keyring
 from app.mail import bodies
 from app.models import OutboxMessage, User
 from app.models.base import utcnow
 from config import TestConfig, database_url
 
+TESTS = Path(__file__).resolve().parent
+# Each layer is marked by its folder: a test under tests/e2e is `e2e` without anyone writing it.
+LAYER_MARKS = {"e2e": pytest.mark.e2e, "integration": pytest.mark.integration}
+
 PASSWORD = "correct-horse-battery"
+# The one Redis database the tests use (queues, rate limits, the bench's smoke run); each test that
+# needs it empties it first, and no test touches another database.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # The authenticator secret of staff made by `make_user` (staff always sign in with a second factor).
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        layer = Path(item.path).relative_to(TESTS).parts[0]
+        if layer in LAYER_MARKS:
+            item.add_marker(LAYER_MARKS[layer])
 
 
 @pytest.fixture(scope="session")
@@ -61,15 +77,48 @@ def _migrated(app_settings, keyring):
         with db.engine.begin() as conn:
             db.metadata.drop_all(conn)
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            conn.execute(text("DROP TABLE IF EXISTS records_versions"))  # left by migration 0014
         upgrade()
         db.engine.dispose()
     return True
 
 
 @pytest.fixture
+def redis_url():
+    """TEST_REDIS_URL, emptied for this test."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    except redis.ConnectionError:
+        raise AssertionError(f"Redis is expected at {REDIS_URL} (set TEST_REDIS_URL)") from None
+    return REDIS_URL
+
+
+@pytest.fixture
 def settings():
     """Per-test config overrides; override this fixture or update it before `app`."""
     return {}
+
+
+class CompiledTemplates(BytecodeCache):
+    """Each template compiled once per test run, not once per test app (compiling cost a third of the run).
+
+    Jinja checks every entry against the template's source, so an edited template is compiled again.
+    """
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 
 class IsolatedClient(FlaskClient):
@@ -86,15 +135,35 @@ class IsolatedClient(FlaskClient):
         return response
 
 
-@pytest.fixture
-def app(_migrated, app_settings, settings):
-    app = create_app(TestConfig(), **{**app_settings, **settings})
+def build_app(app_settings, settings=None):
+    app = create_app(TestConfig(), **{**app_settings, **(settings or {})})
     app.test_client_class = IsolatedClient
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
+
+
+@pytest.fixture(scope="session")
+def _default_app(_migrated, app_settings):
+    """The app of every test that changes no setting, built once (building one cost more than most tests)."""
+    return build_app(app_settings)
+
+
+@pytest.fixture
+def app(request, _migrated, app_settings, settings):
+    """The test's app: its own when the test changes settings, else the default one, as good as new."""
+    app = build_app(app_settings, settings) if settings else request.getfixturevalue("_default_app")
+    config, extensions = dict(app.config), dict(app.extensions)
+    limiter.init_app(app)  # the limiter's counts and switch are global: fresh, with this app's settings
     with app.app_context():
         yield app
         db.session.remove()
         _empty_tables()
-        db.engine.dispose()
+        if settings:
+            db.engine.dispose()
+    app.config.clear()
+    app.config.update(config)
+    app.extensions.clear()
+    app.extensions.update(extensions)
 
 
 def _empty_tables():
@@ -293,6 +362,39 @@ def make_stripe_order(buyer):
             card_last4="4242",
             payment_attempted_at=utcnow(),
         )
+
+    return make
+
+
+@pytest.fixture
+def pay_order(app):
+    """Pay an order as production does: `fulfil_order` with a succeeded payment adds the accounts and
+    issues the certificate and the invoice, and queues the receipt.
+
+    ``payment`` is a ``PaymentInfo`` (e.g. of a real localstripe payment); by default the order's
+    PaymentIntent, paid in full by Visa.
+    """
+    from app.billing.fulfilment import FulfilmentSettings, fulfil_order
+    from app.web.services import current_keyring, current_terms
+    from tests.support.payments import succeeded_payment
+
+    def pay(order, payment=None, now=None):
+        payment = payment or succeeded_payment(order)
+        settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms())
+        assert fulfil_order(db.session, order, payment, settings, now or utcnow()) == "fulfilled"
+        db.session.commit()
+        db.session.refresh(order)
+        return order
+
+    return pay
+
+
+@pytest.fixture
+def paid_order(make_stripe_order, pay_order):
+    """An order of the buyer's (a new license of 50 accounts by default), paid as production pays it."""
+
+    def make(license=None, accounts=50, now=None):
+        return pay_order(make_stripe_order(license=license, accounts=accounts), now=now)
 
     return make
 

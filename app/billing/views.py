@@ -1,4 +1,4 @@
-"""Ordering accounts, paying for them by card, and the order pages (README: Payments)."""
+"""Ordering accounts, paying for them by card, and the order pages (docs/payments.md)."""
 
 from datetime import UTC, datetime
 

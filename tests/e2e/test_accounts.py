@@ -2,13 +2,10 @@
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import link_in, sent_mail
 from tests.e2e.conftest import log_in, submit_login
-
-pytestmark = pytest.mark.e2e
 
 PASSWORD = "a-long-enough-passphrase"
 

@@ -16,8 +16,6 @@ from tests.e2e.test_purchase import pay_by_card, wait_until_paid
 from tests.support.localstripe import localstripe  # noqa: F401  (the fixture)
 from tests.support.payments import VISA, stripe_settings
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture
 def settings(localstripe):  # noqa: F811

@@ -1,12 +1,9 @@
 """A customer reads a license page, checks the control panel and downloads the certificate."""
 
-import pytest
 from playwright.sync_api import expect
 
 from app.licensing.extractor import verify_certificate
 from tests.e2e.conftest import download_certificate, log_in
-
-pytestmark = pytest.mark.e2e
 
 
 def test_license_page_check_and_download(page, customer, make_license, keyring, output_dir):

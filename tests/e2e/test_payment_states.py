@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -11,8 +10,6 @@ from app.models import Order
 from tests.e2e.test_purchase import order_accounts, pay_by_card, settings, shop, wait_until_paid  # noqa: F401
 from tests.support.localstripe import localstripe  # noqa: F401  (the fixture)
 from tests.support.payments import NEEDS_3D_SECURE
-
-pytestmark = pytest.mark.e2e
 
 PRICE = "2 packs × 25 accounts × $4.50 = $225.00"
 

@@ -15,8 +15,6 @@ from tests.e2e.conftest import download_certificate, extract_certificate, log_in
 from tests.support.localstripe import localstripe  # noqa: F401  (the fixture)
 from tests.support.payments import DECLINED_CARD, VISA, stripe_settings
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture
 def settings(localstripe):  # noqa: F811

@@ -2,13 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import download_certificate, extract_certificate, log_in
 from tests.factories import add_order
-
-pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -71,7 +68,9 @@ def test_customer_gets_a_trial_approved_by_support(new_page, customer, staff, ou
     assert buyer.js_errors == [] and agent.js_errors == []
 
 
-def test_console_pages_on_desktop_and_phone(new_page, make_user, make_license, customer, staff, output_dir):
+def test_console_pages_on_desktop_and_phone(
+    new_page, make_user, make_license, pay_order, customer, staff, output_dir
+):
     from app.extensions import db
     from app.models import TrialRequest
 
@@ -87,16 +86,8 @@ def test_console_pages_on_desktop_and_phone(new_page, make_user, make_license, c
         )
     )
     make_license(kind="trial", accounts=25)
-    paid = make_license(accounts=75)
-    order = add_order(
-        customer,
-        license=paid,
-        accounts=25,
-        status="paid",
-        stripe_payment_intent_id="pi_console_demo",
-        card_brand="visa",
-        card_last4="4242",
-    )
+    paid = make_license(accounts=50)
+    order = pay_order(add_order(customer, license=paid, accounts=25, stripe_payment_intent_id="pi_console"))
 
     console = new_page()
     log_in(console, admin.email)

@@ -186,18 +186,12 @@ def test_release_lets_another_server_activate(client, make_license):
 
 
 def test_check_in_after_a_refund_returns_the_new_certificate_and_min_serial(
-    client, make_license, customer, keyring
+    client, make_license, customer, keyring, pay_order
 ):
     from app.billing.fulfilment import FulfilmentSettings, apply_full_refund
-    from app.licensing.issuing import issue_next_certificate
 
     license = make_license(accounts=50)
-    order = add_order(customer, license=license, accounts=25, status="paid")
-    license.accounts = 75
-    issue_next_certificate(
-        db.session, license, keyring, STANDARD_TERMS, reason="upgrade", now=datetime.now(UTC)
-    )
-    db.session.commit()
+    order = pay_order(add_order(customer, license=license, accounts=25))
     token = activate(client, license.code).json["installation_token"]
     apply_full_refund(
         db.session, order, FulfilmentSettings(keyring, STANDARD_TERMS), datetime.now(UTC), "asked for it"
@@ -269,20 +263,15 @@ class TestRateLimits:
 
 
 def test_revocation_list_names_revoked_licenses_and_min_serials(
-    client, make_license, customer, keyring, staff
+    client, make_license, customer, keyring, staff, pay_order
 ):
     from app.billing.fulfilment import FulfilmentSettings, apply_full_refund
     from app.licensing.extractor import verify_revocations
-    from app.licensing.issuing import issue_next_certificate
     from app.support.licenses import revoke_license
 
     untouched = make_license(accounts=50)
     refunded = make_license(accounts=50)
-    order = add_order(customer, license=refunded, accounts=25, status="paid")
-    refunded.accounts = 75
-    issue_next_certificate(
-        db.session, refunded, keyring, STANDARD_TERMS, reason="upgrade", now=datetime.now(UTC)
-    )
+    order = pay_order(add_order(customer, license=refunded, accounts=25))
     apply_full_refund(
         db.session, order, FulfilmentSettings(keyring, STANDARD_TERMS), datetime.now(UTC), "asked for it"
     )

@@ -14,8 +14,8 @@ def rows(response):
     return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
 
 
-def test_orders_filter_by_date_and_download_as_csv(agent, customer):
-    old = add_order(customer, accounts=25, status="paid", card_last4="4242")
+def test_orders_filter_by_date_and_download_as_csv(agent, customer, pay_order):
+    old = pay_order(add_order(customer, accounts=25))
     old.created_at = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
     new = add_order(customer, accounts=50, status="failed")
     new.created_at = datetime(2026, 3, 5, 9, 30, tzinfo=UTC)

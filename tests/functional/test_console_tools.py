@@ -6,6 +6,7 @@ from app.extensions import db
 from app.models import AuditEntry, CustomerNote
 from tests.conftest import PASSWORD, Browser, link_in, sent_mail
 from tests.factories import add_order
+from tests.support.payments import succeeded_payment
 
 
 def text(response):
@@ -13,18 +14,12 @@ def text(response):
 
 
 @pytest.fixture
-def found(agent, customer, make_user, make_license):
+def found(agent, customer, make_user, make_license, pay_order):
     """The customer with a license and a paid order, and another customer who must not match."""
     other = make_user(email="someone@else.test", company="Other Co")
     license = make_license(accounts=50)
-    order = add_order(
-        customer,
-        license=license,
-        accounts=25,
-        status="paid",
-        stripe_payment_intent_id="pi_3Findme",
-        card_last4="4321",
-    )
+    order = add_order(customer, license=license, accounts=25, stripe_payment_intent_id="pi_3Findme")
+    pay_order(order, succeeded_payment(order, card_last4="4321"))
     return {"license": license, "order": order, "other": other}
 
 

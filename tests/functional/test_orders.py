@@ -7,11 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.licensing.issuing import issue_next_certificate
 from app.models import Order, User
 from app.models.base import utcnow
 from tests.conftest import csrf_token
-from tests.factories import STANDARD_TERMS, add_order
+from tests.factories import add_order
 from tests.support.localstripe import free_port
 
 LABEL = "License amount you want to buy"
@@ -292,22 +291,10 @@ def test_failed_order_shows_why_and_offers_another_card(customer_browser, make_o
     assert "Your card was declined." in page and "Try again or use another card" in page
 
 
-def test_paid_order_is_a_receipt_with_the_certificate(customer_browser, make_order, make_license, keyring):
+def test_paid_order_is_a_receipt_with_the_certificate(customer_browser, make_order, make_license, pay_order):
     license = make_license(accounts=50)
-    order = make_order(
-        license=license,
-        accounts=25,
-        status="paid",
-        paid_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
-        stripe_payment_intent_id="pi_receipt",
-        card_brand="visa",
-        card_last4="4242",
-    )
-    license.accounts = 75
-    issue_next_certificate(
-        db.session, license, keyring, STANDARD_TERMS, reason="upgrade", now=utcnow(), order_id=order.id
-    )
-    db.session.commit()
+    order = make_order(license=license, accounts=25, stripe_payment_intent_id="pi_receipt")
+    pay_order(order, now=datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
 
     page = page_text(customer_browser.get(f"/orders/{order.id}"))
 
@@ -317,14 +304,8 @@ def test_paid_order_is_a_receipt_with_the_certificate(customer_browser, make_ord
     assert f'href="/licenses/{license.code}/certificates/2.lic"' in page and "Copy certificate" in page
 
 
-def test_order_history_lists_receipts(customer_browser, make_order):
-    make_order(
-        status="paid",
-        paid_at=utcnow(),
-        stripe_payment_intent_id="pi_history",
-        card_brand="visa",
-        card_last4="4242",
-    )
+def test_order_history_lists_receipts(customer_browser, make_order, pay_order):
+    pay_order(make_order(stripe_payment_intent_id="pi_history"))
     make_order(accounts=25)
 
     page = page_text(customer_browser.get("/orders"))
@@ -356,9 +337,9 @@ def test_order_history_shows_25_orders_a_page_newest_first(customer_browser, mak
     assert statements_for(customer_browser, "/orders") == first_statements
 
 
-def test_my_licenses_lists_orders_waiting_for_payment(customer_browser, make_order):
+def test_my_licenses_lists_orders_waiting_for_payment(customer_browser, make_order, pay_order):
     order = make_order(accounts=75)
-    make_order(status="paid", paid_at=utcnow())
+    pay_order(make_order())
 
     page = page_text(customer_browser.get("/licenses"))
 
@@ -371,8 +352,8 @@ def test_old_unpaid_orders_leave_my_licenses(customer_browser, make_order):
     assert "Orders waiting for payment" not in page_text(customer_browser.get("/licenses"))
 
 
-def test_paid_order_has_nothing_to_pay(customer_browser, make_order):
-    order = make_order(status="paid", paid_at=utcnow())
+def test_paid_order_has_nothing_to_pay(customer_browser, make_order, pay_order):
+    order = pay_order(make_order())
 
     assert customer_browser.get(f"/orders/{order.id}/pay").headers["Location"] == f"/orders/{order.id}"
 

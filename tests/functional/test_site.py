@@ -1,5 +1,7 @@
 """Security headers, error pages and the staff-only console."""
 
+import pytest
+
 from tests.conftest import PASSWORD
 
 
@@ -51,11 +53,10 @@ def test_staff_console_for_staff(browser, staff):
     assert "Support console" in browser.get("/support/").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("settings", [{"PROPAGATE_EXCEPTIONS": False}])  # an app of its own: it adds a route
 def test_server_error_page_rolls_back(app, client):
     from app.extensions import db
     from app.models import User
-
-    app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.route("/boom")
     def boom():

@@ -33,7 +33,7 @@ def audit_entries():
     return db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
 
 
-def make_order(customer, license=None, status="paid", accounts=25, **fields):
+def make_order(customer, license=None, status="pending", accounts=25, **fields):
     return add_order(customer, license=license, accounts=accounts, status=status, **fields)
 
 
@@ -116,9 +116,11 @@ def test_lookup_of_an_unknown_code_says_so(agent):
     assert "No license has the code" in page
 
 
-def test_customer_page_shows_licenses_orders_trials_and_audit_trail(agent, customer, staff, make_license):
+def test_customer_page_shows_licenses_orders_trials_and_audit_trail(
+    agent, customer, staff, make_license, pay_order
+):
     license = make_license(accounts=50)
-    order = make_order(customer, license, stripe_payment_intent_id="pi_shown")
+    order = pay_order(make_order(customer, license, stripe_payment_intent_id="pi_shown"))
     record(staff, "license.revoke", license=license, reason="Testing the trail")
     db.session.commit()
 
@@ -216,9 +218,9 @@ def test_reinstating_issues_an_active_certificate_and_sends_it(agent, customer, 
 # -- orders ------------------------------------------------------------------------------------
 
 
-def test_orders_are_listed_newest_first_and_filtered_by_status(agent, customer, make_license):
+def test_orders_are_listed_newest_first_and_filtered_by_status(agent, customer, make_license, pay_order):
     license = make_license()
-    paid = make_order(customer, license, status="paid", stripe_payment_intent_id="pi_paid")
+    paid = pay_order(make_order(customer, license, stripe_payment_intent_id="pi_paid"))
     failed = make_order(customer, license, status="failed", accounts=50)
 
     everything = page_text(agent.get("/support/orders"))
@@ -231,16 +233,12 @@ def test_orders_are_listed_newest_first_and_filtered_by_status(agent, customer, 
     assert "No refunded orders." in page_text(agent.get("/support/orders?status=refunded"))
 
 
-def test_flagged_orders_have_their_own_filter_and_count(agent, customer, make_license):
+def test_flagged_orders_have_their_own_filter_and_count(agent, customer, make_license, pay_order):
     license = make_license()
-    make_order(customer, license, stripe_payment_intent_id="pi_fine")
-    odd = make_order(
-        customer,
-        license,
-        stripe_payment_intent_id="pi_odd",
-        flagged=True,
-        flag_reason="Partly refunded in Stripe",
-    )
+    pay_order(make_order(customer, license, stripe_payment_intent_id="pi_fine"))
+    odd = pay_order(make_order(customer, license, stripe_payment_intent_id="pi_odd"))
+    odd.flagged, odd.flag_reason = True, "Partly refunded in Stripe"
+    db.session.commit()
 
     flagged = page_text(agent.get("/support/orders?status=flagged"))
     overview = page_text(agent.get("/support/"))
@@ -250,8 +248,8 @@ def test_flagged_orders_have_their_own_filter_and_count(agent, customer, make_li
     assert "flagged order<" in overview
 
 
-def test_refund_needs_a_reason(agent, customer, make_license):
-    order = make_order(customer, make_license(), stripe_payment_intent_id="pi_x")
+def test_refund_needs_a_reason(agent, customer, make_license, pay_order):
+    order = pay_order(make_order(customer, make_license(), stripe_payment_intent_id="pi_x"))
 
     response = agent.submit(
         f"/support/orders/{order.id}/refund", {"reason": " "}, f"/support/orders/{order.id}"
@@ -263,7 +261,7 @@ def test_refund_needs_a_reason(agent, customer, make_license):
 
 
 def test_only_a_paid_order_can_be_refunded(agent, customer, make_license):
-    order = make_order(customer, make_license(), status="pending")
+    order = make_order(customer, make_license())
 
     page = page_text(agent.get(f"/support/orders/{order.id}"))
     response = agent.submit(
@@ -524,7 +522,9 @@ def test_every_staff_action_lands_in_the_audit_log(admin_browser, admin, make_us
     assert log.count(admin.email) >= len(entries)
 
 
-def test_console_lists_take_the_same_queries_for_one_row_or_many(agent, staff, make_user, make_license):
+def test_console_lists_take_the_same_queries_for_one_row_or_many(
+    agent, staff, make_user, make_license, pay_order
+):
     from app import audit as audit_log
     from app.extensions import db
     from tests.conftest import statements_for
@@ -533,7 +533,7 @@ def test_console_lists_take_the_same_queries_for_one_row_or_many(agent, staff, m
     def add_customer(n):
         user = make_user(email=f"buyer{n}@example.com")
         license = make_license(owner=user)
-        add_order(user, license=license, status="paid")
+        pay_order(add_order(user, license=license))
         audit_log.record(staff, "license.revoke", license=license, reason="test")
         db.session.commit()
 

@@ -12,11 +12,18 @@ from app.models import AuditEntry, SignInSession, User
 from config import ProductionConfig
 from tests.conftest import PASSWORD, TOTP_SECRET, Browser
 
+SIGN_IN_FIRST = "/login?next=%2Fsupport%2F"
+
+
+def sent_to_sign_in(response):
+    """The console answered by sending the browser to the login page, to come back afterwards."""
+    return (response.status_code, response.headers.get("Location")) == (302, SIGN_IN_FIRST)
+
 
 def test_staff_sign_in_asks_for_the_authentication_code(browser, staff):
     response = browser.submit("/login", {"email": staff.email, "password": PASSWORD})
     assert response.headers["Location"] == "/login/code"
-    assert browser.get("/support/").status_code != 200  # the password alone signs no one in
+    assert sent_to_sign_in(browser.get("/support/"))  # the password alone signs no one in
     page = browser.get("/login/code").get_data(as_text=True)
     assert "Authentication code" in page
     wrong = browser.submit("/login/code", {"code": "000000"})
@@ -66,7 +73,7 @@ def test_a_wrong_setup_code_turns_nothing_on(browser, make_user):
     assert "This code is not correct" in page
     db.session.rollback()
     assert db.session.get(User, user.id).totp_confirmed_at is None
-    assert browser.get("/support/").status_code != 200
+    assert sent_to_sign_in(browser.get("/support/"))
 
 
 def test_customers_may_turn_two_factor_on_and_off(customer_browser, customer):
@@ -161,4 +168,4 @@ def test_a_role_change_or_disabling_ends_every_session(app, make_user, staff):
     boss = Browser(app.test_client())
     boss.login(admin.email)
     boss.submit(f"/support/users/{staff.id}/role", {"role": "admin"}, form_url="/support/staff")
-    assert agent.get("/support/").status_code != 200
+    assert sent_to_sign_in(agent.get("/support/"))

@@ -6,12 +6,9 @@ import socket
 import time
 from contextlib import contextmanager
 
-import redis
 from aiosmtpd.controller import Controller
 
 from app import queue
-
-REDIS_DBS = {"redis": 10, "redis-workers": 11, "redis-jobs": 12}
 
 
 def free_port():
@@ -58,13 +55,11 @@ def smtp_server(port=None, delay=0.0):
         controller.stop()
 
 
-def queue_settings(kind, tmp_path):
-    """Settings for a fresh queue: a SQLite file, or one of the Redis databases 10-14 (flushed)."""
-    if kind == "sqlite":
-        return {"QUEUE_PATH": str(tmp_path / "queue.db")}
-    url = f"redis://127.0.0.1:6379/{REDIS_DBS[kind]}"
-    redis.Redis.from_url(url).flushdb()
-    return {"QUEUE_URL": url}
+def queue_settings(tmp_path, redis_url=None):
+    """Settings for a fresh queue: the emptied Redis database of `redis_url`, else a SQLite file."""
+    if redis_url:
+        return {"QUEUE_URL": redis_url}
+    return {"QUEUE_PATH": str(tmp_path / "queue.db")}
 
 
 @contextmanager

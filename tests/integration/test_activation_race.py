@@ -13,8 +13,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Installation
 
-pytestmark = pytest.mark.integration
-
 SERVERS = 20
 
 

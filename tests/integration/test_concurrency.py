@@ -7,7 +7,6 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -16,8 +15,6 @@ from tests.conftest import sent_mail
 from tests.factories import certificates_of
 from tests.support.localstripe import sign_webhook
 from tests.support.payments import post_webhook, succeeded_payload
-
-pytestmark = pytest.mark.integration
 
 DELIVERIES = 20
 

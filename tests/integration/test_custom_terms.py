@@ -16,8 +16,6 @@ from tests.conftest import Browser, sent_mail
 from tests.integration import test_payments
 from tests.support.payments import stripe_settings
 
-pytestmark = pytest.mark.integration
-
 # The payment steps of the payment tests, as fixtures here too.
 place_order, pay, post_webhook, forward = (
     test_payments.place_order,

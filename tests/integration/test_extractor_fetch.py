@@ -21,8 +21,6 @@ from app.licensing.extractor_file import build_extractor_file
 from app.licensing.issuing import issue_next_certificate
 from tests.factories import STANDARD_TERMS
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(scope="module")
 def extractor_file(tmp_path_factory):

@@ -10,8 +10,6 @@ from app.billing.gateway import GatewayError, InvalidWebhook, PaymentInfo, Payme
 from tests.support.localstripe import free_port, sign_webhook
 from tests.support.payments import DECLINED_CARD, NEEDS_3D_SECURE, VISA, stripe_event
 
-pytestmark = pytest.mark.integration
-
 ONE_PACK_CENTS = 11250
 
 

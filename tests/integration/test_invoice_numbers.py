@@ -6,15 +6,12 @@ Runs on the test database: PostgreSQL when DATABASE_URL is set, SQLite otherwise
 import json
 from collections import Counter
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BillingDocument, DocumentKind
 from tests.integration.test_concurrency import deliver_at_once
 from tests.support.payments import stripe_event, succeeded_payload
-
-pytestmark = pytest.mark.integration
 
 ORDERS = 20
 

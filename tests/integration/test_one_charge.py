@@ -27,8 +27,6 @@ from tests.integration.test_payments import (  # noqa: F401 (fixtures)
 from tests.support.localstripe import sign_webhook
 from tests.support.payments import NEEDS_3D_SECURE, VISA, stripe_event
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def new_card(customer_browser, localstripe):

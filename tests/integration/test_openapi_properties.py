@@ -20,8 +20,6 @@ from werkzeug.serving import make_server
 
 from app.api.openapi import openapi_document
 
-pytestmark = pytest.mark.integration
-
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 SCHEMA = schemathesis.openapi.from_dict(openapi_document())
 OPERATIONS = [

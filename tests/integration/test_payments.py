@@ -26,8 +26,6 @@ from tests.support.payments import (
     stripe_settings,
 )
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def settings(localstripe):

@@ -18,8 +18,6 @@ from tests.integration.queue_helpers import (
 from tests.support.localstripe import sign_webhook
 from tests.support.payments import post_webhook, succeeded_payload
 
-pytestmark = pytest.mark.integration
-
 
 def queue_message(recipient, subject):
     db.session.add(
@@ -38,9 +36,10 @@ def smtp_port():
 
 
 @pytest.fixture
-def settings(queue_kind, tmp_path, smtp_port):
+def settings(request, queue_kind, tmp_path, smtp_port):
+    redis_url = request.getfixturevalue("redis_url") if queue_kind == "redis" else None
     return {
-        **queue_settings(queue_kind, tmp_path),
+        **queue_settings(tmp_path, redis_url),
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_port,
         "OUTBOX_RETRY_BASE_SECONDS": 1,

@@ -12,8 +12,6 @@ from app.extensions import db
 from app.models import OutboxMessage, User
 from tests.conftest import PASSWORD, sent_mail
 
-pytestmark = pytest.mark.integration
-
 
 class Inbox(Message):
     def __init__(self):

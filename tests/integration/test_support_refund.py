@@ -1,7 +1,6 @@
 """Support refunds a paid order from the console, through localstripe standing in for Stripe."""
 
-import uuid
-from datetime import UTC, datetime
+import dataclasses
 
 import pytest
 from sqlalchemy import select
@@ -11,9 +10,7 @@ from app.licensing.extractor import verify_certificate
 from app.models import AuditEntry, BillingDocument
 from tests.conftest import sent_mail
 from tests.factories import add_order
-from tests.support.payments import NEEDS_3D_SECURE, VISA, stripe_settings
-
-pytestmark = pytest.mark.integration
+from tests.support.payments import NEEDS_3D_SECURE, charge_in_localstripe, stripe_settings
 
 REASON = "Bought 25 accounts twice by mistake"
 
@@ -24,27 +21,12 @@ def settings(localstripe):
 
 
 @pytest.fixture
-def paid_order(gateway, localstripe, customer, make_license):
-    """An upgrade of 25 accounts on a 50-account license, paid by card in localstripe."""
+def paid_order(gateway, localstripe, customer, make_license, pay_order):
+    """An upgrade of 25 accounts on a 50-account license (75 once paid), paid by Visa in localstripe."""
 
-    def make(card=VISA, *, complete_3d_secure=None):
+    def make():
         order = add_order(customer, license=make_license(accounts=50), accounts=25)
-        stripe_customer = gateway.create_customer(customer.email, user_id=customer.id)
-        setup = gateway.create_setup_intent(stripe_customer)
-        payment = gateway.create_payment(
-            order_id=order.id,
-            amount_cents=order.amount_cents,
-            currency="usd",
-            customer_id=stripe_customer,
-            payment_method_id=localstripe.confirm_card_setup(setup.client_secret, card),
-            idempotency_key=f"order-{order.id}-{uuid.uuid4()}",  # ids repeat across tests, localstripe stays
-        )
-        if complete_3d_secure is not None:
-            localstripe.complete_3d_secure(payment.client_secret, success=complete_3d_secure)
-        order.status, order.paid_at = "paid", datetime.now(UTC)
-        order.stripe_payment_intent_id = payment.id
-        db.session.commit()
-        return order
+        return pay_order(order, charge_in_localstripe(gateway, localstripe, order))
 
     return make
 
@@ -68,17 +50,19 @@ def test_refund_returns_the_money_and_takes_the_accounts_back(
     db.session.refresh(license)
     assert (order.status, order.refund_reason, order.refunded_cents) == ("refunded", REASON, 11250)
     assert order.refunded_at is not None
-    assert license.accounts == 25
+    assert license.accounts == 50
     certificate = license.current_certificate
-    assert (certificate.serial, certificate.reason, certificate.accounts) == (2, "refund", 25)
+    assert (certificate.serial, certificate.reason, certificate.accounts) == (3, "refund", 50)
     claims = verify_certificate(certificate.text, keyring.public_keys())
-    assert (claims.accounts, claims.supersedes) == (25, 1)
+    assert (claims.accounts, claims.supersedes) == (50, 2)
 
-    [email] = sent_mail(customer.email)
+    receipt, email = sent_mail(customer.email)
+    assert receipt.subject.startswith(f"Receipt for order {order.id}")
     assert f"Order {order.id} refunded" in email.subject
-    assert email.attachments[0]["filename"] == f"{license.code}-2.lic"
-    [credit_note] = db.session.scalars(select(BillingDocument)).all()  # paid here without an invoice
-    assert (credit_note.kind, credit_note.total_cents, credit_note.event) == ("credit_note", 11250, "refund")
+    assert email.attachments[0]["filename"] == f"{license.code}-3.lic"
+    invoice, credit_note = db.session.scalars(select(BillingDocument).order_by(BillingDocument.id)).all()
+    assert (invoice.kind, credit_note.kind) == ("invoice", "credit_note")
+    assert (credit_note.total_cents, credit_note.event) == (11250, "refund")
     assert email.attachments[1]["filename"] == credit_note.filename
 
     entry = db.session.scalar(select(AuditEntry))
@@ -111,14 +95,19 @@ def test_a_second_refund_click_changes_nothing(agent, paid_order, customer):
         as_text=True
     )
     db.session.refresh(order)
-    assert order.license.accounts == 25 and len(order.license.certificates) == 2
-    assert len(sent_mail(customer.email)) == 1
+    assert order.license.accounts == 50 and len(order.license.certificates) == 3
+    assert len(sent_mail(customer.email)) == 2  # the receipt and the refund
     assert len(db.session.scalars(select(AuditEntry)).all()) == 1
 
 
-def test_a_refund_stripe_refuses_shows_its_message_and_changes_nothing(agent, paid_order, customer):
-    # A payment whose 3-D Secure failed was never charged: Stripe will not refund it.
-    order = paid_order(NEEDS_3D_SECURE, complete_3d_secure=False)
+def test_a_refund_stripe_refuses_shows_its_message_and_changes_nothing(
+    agent, gateway, localstripe, customer, make_license, pay_order
+):
+    # localstripe refuses only to refund a failed payment: the order is fulfilled as if this payment,
+    # whose 3-D Secure then failed, had succeeded, standing in for any refund Stripe refuses.
+    order = add_order(customer, license=make_license(accounts=50), accounts=25)
+    failed = charge_in_localstripe(gateway, localstripe, order, NEEDS_3D_SECURE, complete_3d_secure=False)
+    order = pay_order(order, dataclasses.replace(failed, status="succeeded"))
 
     response = refund(agent, order)
 
@@ -127,6 +116,7 @@ def test_a_refund_stripe_refuses_shows_its_message_and_changes_nothing(agent, pa
     assert "Not refunded: Cannot refund a failed payment. Nothing was changed." in page
     db.session.refresh(order)
     assert order.status == "paid" and order.refunded_at is None
-    assert order.license.accounts == 50 and len(order.license.certificates) == 1
-    assert sent_mail(customer.email) == []
+    assert order.license.accounts == 75 and len(order.license.certificates) == 2
+    [receipt] = sent_mail(customer.email)  # no refund email
+    assert receipt.subject.startswith(f"Receipt for order {order.id}")
     assert db.session.scalars(select(AuditEntry)).all() == []

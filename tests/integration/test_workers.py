@@ -14,16 +14,15 @@ from app.extensions import db
 from app.models import OutboxMessage
 from tests.integration.queue_helpers import queue_settings, smtp_server, wait_for
 
-pytestmark = pytest.mark.integration
-
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 200
 
 
 @pytest.fixture
-def queue_config(tmp_path):
+def queue_config(request, tmp_path):
     """Redis beside PostgreSQL (DATABASE_URL set), as on many hosts; the SQLite queue beside SQLite."""
-    return queue_settings("redis-workers" if os.environ.get("DATABASE_URL") else "sqlite", tmp_path)
+    redis_url = request.getfixturevalue("redis_url") if os.environ.get("DATABASE_URL") else None
+    return queue_settings(tmp_path, redis_url)
 
 
 @pytest.fixture

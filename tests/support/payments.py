@@ -1,11 +1,37 @@
 """Stripe's side of a payment for the tests: test cards, the portal's settings, and webhook events."""
 
+import dataclasses
 import json
 import uuid
 
 VISA = "4242424242424242"
 DECLINED_CARD = "4000000000000341"
 NEEDS_3D_SECURE = "4000002500003155"
+
+
+def charge_in_localstripe(gateway, localstripe, order, card=VISA, *, complete_3d_secure=None):
+    """Charge ``order`` to ``card`` in localstripe as the order page does; the payment as Stripe has it now.
+
+    The order's owner becomes a Stripe customer first. ``complete_3d_secure`` answers the bank's check
+    (True: completed, False: failed) for a card that asks for one.
+    """
+    from app.extensions import db
+
+    customer_id = gateway.create_customer(order.user.email, user_id=order.user.id)
+    order.user.stripe_customer_id = customer_id
+    db.session.commit()
+    setup = gateway.create_setup_intent(customer_id)
+    payment = gateway.create_payment(
+        order_id=order.id,
+        amount_cents=order.amount_cents,
+        currency=order.currency,
+        customer_id=customer_id,
+        payment_method_id=localstripe.confirm_card_setup(setup.client_secret, card),
+        idempotency_key=f"order-{order.id}-{uuid.uuid4()}",  # ids repeat across tests, localstripe stays
+    )
+    if complete_3d_secure is not None:
+        localstripe.complete_3d_secure(payment.client_secret, success=complete_3d_secure)
+    return gateway.retrieve_payment(payment.id)
 
 
 def stripe_settings(localstripe):
@@ -33,6 +59,24 @@ def payment_intent(order, **changes):
         "last_payment_error": None,
     }
     return {**intent, **changes}
+
+
+def succeeded_payment(order, **changes):
+    """The order's PaymentIntent paid in full by Visa, as the gateway hands it to fulfilment."""
+    from app.billing.gateway import PaymentInfo
+
+    payment = PaymentInfo(
+        id=order.stripe_payment_intent_id or f"pi_order_{order.id}",
+        status="succeeded",
+        client_secret=None,
+        amount=order.amount_cents,
+        currency=order.currency,
+        card_brand="visa",
+        card_last4="4242",
+        order_id=str(order.id),
+        charge_id=f"ch_{order.id}",
+    )
+    return dataclasses.replace(payment, **changes)
 
 
 def stripe_event(event_type, obj, event_id=None):
