@@ -1,25 +1,18 @@
 """The audit log: every staff action, written in the same transaction as the action."""
 
-from enum import StrEnum
-
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import AuditEntry
+from app.models.base import LabelledEnum
 
 
-class AuditAction(StrEnum):
+class AuditAction(LabelledEnum):
     """What an audit entry records, stored as its value, with the log's words for it (``label``).
 
     The audit log's filter offers every member; ``record`` takes no other action.
     """
-
-    def __new__(cls, value, label):
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
 
     TRIAL_APPROVE = "trial.approve", "approved a trial"
     TRIAL_DENY = "trial.deny", "denied a trial"

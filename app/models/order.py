@@ -1,23 +1,16 @@
 """Orders for accounts, paid by card through Stripe, and the Stripe events about them."""
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import LabelledEnum, UTCDateTime, utcnow
 
 
-class OrderStatus(StrEnum):
+class OrderStatus(LabelledEnum):
     """An order's state, stored as its value, with its label: the customer's and support's word for it."""
-
-    def __new__(cls, value, label):
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
 
     PENDING = "pending", "pending"
     PROCESSING = "processing", "being paid"  # a card submission holds the order while Stripe is asked
