@@ -381,7 +381,7 @@ def pay_order(app):
     def pay(order, payment=None, now=None):
         payment = payment or succeeded_payment(order)
         settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms())
-        assert fulfil_order(db.session, order, payment, settings, now or utcnow()) == "fulfilled"
+        assert fulfil_order(db.session, order, payment, settings, now or utcnow()).code == "fulfilled"
         db.session.commit()
         db.session.refresh(order)
         return order
