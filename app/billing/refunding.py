@@ -145,7 +145,7 @@ def portal_refunds(session, charge):
     for refund in listed_refunds(charge):
         attempt = refund_claims.attempt_for_refund(session, refund)
         if attempt is not None:
-            found.append((attempt, refund["id"]))
+            found.append((attempt, refund.get("id")))
     return found
 
 

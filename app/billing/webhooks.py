@@ -28,7 +28,7 @@ from app.billing.fulfilment import (
     open_dispute,
 )
 from app.billing.gateway import GatewayError, InvalidWebhook, PaymentInfo
-from app.billing.orders import UNPAID, fail_order
+from app.billing.orders import SETTLED, UNPAID, fail_order
 from app.extensions import csrf, db
 from app.mail import queue_email
 from app.models import Order, RefundKind, StripeEvent
@@ -245,7 +245,11 @@ def _keep_refund(session, charge, settings, now):
     )
     # Paid meanwhile (its commit came between the two reads): apply it now rather than wait.
     order = _order_for_payment(session, payment_intent_id)
-    if order is not None and refund_claims.take_kept_refund(session, order, payment_intent_id, now):
+    if (
+        order is not None
+        and order.status in SETTLED
+        and refund_claims.take_kept_refund(session, order, payment_intent_id, now)
+    ):
         return refunding.charge_refunded(session, order, charge, _refund_reason(charge), settings, now)
     return "kept: no order for this payment yet"
 
