@@ -124,7 +124,7 @@ def _unchanged_since(order, refunded_before):
     if refunded_before is not None and refunded_before != order.refunded_cents:
         raise RefundError(
             f"Order #{order.id} changed since this page was shown (another refund was made):"
-            " look at it again before refunding."
+            " look at the order again."
         )
     return order.refunded_cents
 

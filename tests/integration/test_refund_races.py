@@ -324,3 +324,20 @@ def test_dispute_created_and_closed_delivered_together_end_closed(app, localstri
         order = fresh(order)
         assert order.status == "paid"
         assert db.session.get(License, order.license_id).upgrades_frozen is False
+
+
+def test_a_refund_from_a_page_shown_before_another_refund_is_refused_and_changes_nothing(
+    app, agent, paid_order, localstripe
+):
+    order = paid_order()
+    stale = Console(app, agent, order)
+    Console(app, agent, order).packs(1)  # another agent, from the same state, a moment earlier
+    Console(app, agent, fresh(order)).packs(1)  # and another refund after it
+
+    response = stale.full()
+
+    assert response.status_code == 400
+    assert "look at the order again" in response.get_data(as_text=True)
+    assert len(stripe_refunds(localstripe, order)) == 2
+    order = assert_agrees_with_stripe(localstripe, order)
+    assert (order.status, order.refunded_cents) == ("paid", 22500)
