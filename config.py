@@ -62,10 +62,6 @@ class Config:
     HSTS = False
 
     WTF_CSRF_TIME_LIMIT = None
-    # My licenses is kept per browser until the customer's records change or time changes what it
-    # shows (app/web/page_cache.py), and never longer than PAGE_CACHE_SECONDS (0: never kept).
-    PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
-    PAGE_CACHE_SIZE = _int("PAGE_CACHE_SIZE", 2000)
     # memory:// counts in each worker process apart: development and tests (production: Redis).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True
@@ -131,10 +127,11 @@ class Config:
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
     STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 1)
 
-    # Password hashing (Argon2id): argon2-cffi's defaults, RFC 9106's low-memory profile.
-    ARGON2_TIME_COST = RFC_9106_LOW_MEMORY.time_cost
-    ARGON2_MEMORY_COST = RFC_9106_LOW_MEMORY.memory_cost  # KiB
-    ARGON2_PARALLELISM = RFC_9106_LOW_MEMORY.parallelism
+    # Password hashing (Argon2id): the passes and memory (KiB) of RFC 9106's low-memory profile
+    # (argon2-cffi's defaults) in one lane, so a login takes one thread, not four, from other requests.
+    ARGON2_TIME_COST = _int("ARGON2_TIME_COST", RFC_9106_LOW_MEMORY.time_cost)
+    ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", RFC_9106_LOW_MEMORY.memory_cost)
+    ARGON2_PARALLELISM = _int("ARGON2_PARALLELISM", 1)
 
     REQUIRED = ()
 

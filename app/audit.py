@@ -1,10 +1,47 @@
 """The audit log: every staff action, written in the same transaction as the action."""
 
+from enum import StrEnum
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import AuditEntry
+
+
+class AuditAction(StrEnum):
+    """What an audit entry records, stored as its value, with the log's words for it (``label``).
+
+    The audit log's filter offers every member; ``record`` takes no other action.
+    """
+
+    def __new__(cls, value, label):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    TRIAL_APPROVE = "trial.approve", "approved a trial"
+    TRIAL_DENY = "trial.deny", "denied a trial"
+    TRIAL_ISSUE = "trial.issue", "issued a trial"
+    TRIAL_EXTEND = "trial.extend", "extended a trial"
+    LICENSE_REVOKE = "license.revoke", "revoked a license"
+    LICENSE_REINSTATE = "license.reinstate", "reinstated a license"
+    INSTALLATION_RELEASE = "installation.release", "released a server"
+    ORDER_REFUND = "order.refund", "refunded an order"
+    ORDER_PARTIAL_REFUND = "order.partial_refund", "refunded part of an order"
+    ORDER_CANCEL = "order.cancel", "cancelled an order"
+    ORDER_EXTRA_REFUND = "order.extra_refund", "refunded an extra payment automatically"
+    ORDER_REFUND_EXTRA = "order.refund_extra", "refunded an extra payment"
+    DOCUMENT_RESEND = "document.resend", "re-sent an invoice or credit note"
+    STAFF_INVITE = "staff.invite", "invited a staff member"
+    STAFF_ROLE = "staff.role", "changed a role"
+    STAFF_DISABLE = "staff.disable", "disabled an account"
+    STAFF_ENABLE = "staff.enable", "enabled an account"
+    STAFF_TWO_FACTOR_RESET = "staff.two_factor_reset", "reset a second factor"
+    CUSTOMER_NOTE = "customer.note", "added a note"
+    CUSTOMER_RESEND_CONFIRMATION = "customer.resend_confirmation", "sent a new confirmation link"
+    CUSTOMER_SEND_RESET = "customer.send_reset", "sent a password reset link"
 
 
 def entries():
@@ -22,7 +59,12 @@ def entries():
 
 
 def record(actor, action, *, customer=None, license=None, order=None, reason=None, **details):
-    """Add an audit entry to the session; the caller commits it with the action itself."""
+    """Add an audit entry to the session; the caller commits it with the action itself.
+
+    ``action`` is an ``AuditAction`` (or its value); any other raises ``ValueError``, so that every
+    action in the log has a label and can be filtered.
+    """
+    action = AuditAction(action)
     if customer is None and license is not None:
         customer = license.owner
     if customer is None and order is not None:

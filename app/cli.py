@@ -2,6 +2,7 @@
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -9,9 +10,11 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app import queue
+from app.auth.passwords import current_passwords
 from app.auth.two_factor import new_secret
 from app.extensions import db
-from app.licensing import extractor
+from app.licensing.extractor.cli import main as run_extractor
+from app.licensing.extractor_file import build_extractor_file
 from app.licensing.keys import KeyRingError, generate_keyring, load_keyring, rotate_keyring
 from app.mail import DeliveryPolicy, send_messages, transport_for
 from app.models import OutboxMessage, User
@@ -41,7 +44,7 @@ def create_user(email, role, company, password_stdin):
     if len(password) < 10:
         raise click.ClickException("The password must have at least 10 characters.")
     user = User(email=email, role=role, company=company, confirmed_at=utcnow())
-    user.set_password(password)
+    current_passwords().set(user, password)
     db.session.add(user)
     db.session.commit()
     click.echo(f"Created {role} {email}.")
@@ -116,7 +119,23 @@ def list_keys():
 @click.pass_context
 def extract(ctx):
     """The LicenseExtractor (python -m app.licensing.extractor --help for its options)."""
-    sys.exit(extractor.main(ctx.args))
+    sys.exit(run_extractor(ctx.args))
+
+
+@license_group.command("build-extractor")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it.  [default: instance/extractor.pyz]",
+)
+def build_extractor(out):
+    """Build the LicenseExtractor as one file for control panels (it needs Python 3 and cryptography)."""
+    out = out or Path(current_app.instance_path) / "extractor.pyz"
+    try:
+        build_extractor_file(out)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from None
+    click.echo(f"Wrote the LicenseExtractor to {out}; run it with: python3 {out} --help")
 
 
 @click.command("worker")
@@ -141,7 +160,7 @@ def demo():
 
     if current_app.config["ENV_NAME"] not in ("development", "test"):
         raise click.ClickException("flask demo only runs with PORTAL_ENV=development.")
-    logins = create_demo(db.session, current_keyring(), current_terms())
+    logins = create_demo(db.session, current_keyring(), current_terms(), current_passwords())
     port = os.environ.get("PORT", "5000")
     click.echo(f"Demo logins for http://127.0.0.1:{port}/login :")
     for email, role, password in logins:

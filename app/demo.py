@@ -21,13 +21,13 @@ TRIAL_CUSTOMER = ("trial@example.com", "customer", "Trial Hosting Co", "demo-tri
 LOGINS = (CUSTOMER, SUPPORT, ADMIN)
 
 
-def _user(session, email, role, company, password, now):
+def _user(session, passwords, email, role, company, password, now):
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
         user = User(email=email, role=role, company=company, confirmed_at=now)
         session.add(user)
-    if not user.check_password(password):
-        user.set_password(password)
+    if not passwords.check(user, password):
+        passwords.set(user, password)
     session.flush()
     return user
 
@@ -148,10 +148,10 @@ def _pending_trial(session, user, now):
     )
 
 
-def create_demo(session, keyring, terms):
+def create_demo(session, keyring, terms, passwords):
     """Create the demo data; the logins (email, role, password) to print."""
     now = utcnow()
-    users = {spec[0]: _user(session, *spec, now) for spec in (*LOGINS, TRIAL_CUSTOMER)}
+    users = {spec[0]: _user(session, passwords, *spec, now) for spec in (*LOGINS, TRIAL_CUSTOMER)}
     _customer_history(session, users[CUSTOMER[0]], keyring, terms, now)
     _pending_trial(session, users[TRIAL_CUSTOMER[0]], now)
     session.commit()

@@ -10,7 +10,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import errors, guards, mail, ops, queue, security
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.models.base import render_migration_item
-from app.models.user import configure_password_hashing
 from app.ops import logs
 from config import load_config
 
@@ -41,11 +40,6 @@ def configure(app, config, overrides):
     app.config.from_object(config or load_config())
     app.config.update(overrides)
     app.instance_path = str(app.config["INSTANCE_DIR"])
-    configure_password_hashing(
-        time_cost=app.config["ARGON2_TIME_COST"],
-        memory_cost=app.config["ARGON2_MEMORY_COST"],
-        parallelism=app.config["ARGON2_PARALLELISM"],
-    )
     if not app.config.get("QUEUE_PATH"):
         app.config["QUEUE_PATH"] = str(Path(app.config["INSTANCE_DIR"]) / "queue.db")
     logs.configure_logging(app.config["LOG_FORMAT"])
@@ -75,12 +69,13 @@ def register_extensions(app):
 
 
 def register_services(app):
-    """The commercial terms and the Stripe gateway, built once from the configuration."""
+    """The password hasher, the commercial terms and the Stripe gateway, built once from the configuration."""
+    from app.auth import passwords
     from app.billing.gateway import StripeGateway
-    from app.web import page_cache, services
+    from app.web import services
 
     cfg = app.config
-    page_cache.init_app(app)
+    passwords.init_app(app)
     services.init_app(
         app,
         make_gateway=lambda: StripeGateway(

@@ -11,11 +11,18 @@ def money(cents, currency="usd"):
 
 
 def date(value):
-    return value.astimezone(UTC).strftime("%d %b %Y") if value else "—"
+    return _moment(value).strftime("%d %b %Y") if value else "—"
 
 
 def datetime_(value):
-    return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC") if value else "—"
+    return _moment(value).strftime("%d %b %Y, %H:%M UTC") if value else "—"
+
+
+def _moment(value):
+    """A time in UTC; an email's values carry times as ISO 8601 text (app/outbox.py)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(UTC)
 
 
 def ago(value, now=None):

@@ -1,4 +1,7 @@
-"""The outbox: messages are queued in the current transaction; a worker sends them after commit.
+"""The outbox's sender: a worker renders each queued message and sends it after commit.
+
+Messages are queued by ``app.outbox.add`` in the caller's transaction, as a template and its
+values; the bodies are drawn here, when the message is sent.
 
 The outbox row is the source of truth. The task queue only says "look at these ids"; a lost task
 is made good by the sweep every minute, and a message is claimed before it is sent so that two
@@ -19,21 +22,29 @@ from sqlalchemy import event, or_, select, update
 from app.extensions import db
 from app.models import OutboxMessage
 from app.models.base import utcnow
+from app.web.links import portal_links
 
 log = logging.getLogger(__name__)
 
 
-def queue_email(recipient, subject, template, attachments=(), reply_to=None, **context):
-    """Add a message rendered from templates/email/<template>.{txt,html} to the session."""
-    message = OutboxMessage(
-        recipient=recipient,
-        subject=subject,
-        reply_to=reply_to,
-        text_body=render_template(f"email/{template}.txt", **context),
-        html_body=render_template(f"email/{template}.html", subject=subject, **context),
-        attachments=list(attachments),
-    )
-    db.session.add(message)
+def bodies(message):
+    """The message's text and HTML as the customer reads them, drawn from templates/email/<template>.
+
+    A message queued with its bodies already written (before templates were stored) has them.
+    """
+    if message.text_body is not None:
+        return message.text_body, message.html_body
+    values = message.template_values or {}
+    with portal_links():
+        return (
+            render_template(f"email/{message.template}.txt", **values),
+            render_template(f"email/{message.template}.html", subject=message.subject, **values),
+        )
+
+
+def render(message):
+    """Give the message its bodies before it is sent; the row keeps them, as sent."""
+    message.text_body, message.html_body = bodies(message)
     return message
 
 
@@ -211,7 +222,7 @@ def send_messages(session, transport, policy=DeliveryPolicy(), ids=None, clock=u
         message = session.get(OutboxMessage, message_id)
         session.refresh(message)
         try:
-            transport.send(message)
+            transport.send(render(message))
             error = None
         except Exception as exc:  # every failure is recorded on the message
             error = exc

@@ -97,7 +97,6 @@ def customer_pages(user):
     code = db.session.scalar(select(License.code).where(License.owner_id == user.id).limit(1))
     return {
         "My licenses": "/licenses",
-        "My licenses, again (kept)": "/licenses",
         "License page": f"/licenses/{code}",
         "Certificate download": f"/licenses/{code}/certificates/1.lic",
         "Orders": "/orders",

@@ -1,4 +1,8 @@
-"""Baseline and portal run in turn, so both see the same noisy machine; the ratio is per pair."""
+"""Baseline and portal run in turn, so both see the same noisy machine; the ratio is per pair.
+
+The order alternates (baseline first, then portal first: ABBA), so that neither side always runs
+on a machine warmed or tired by the other.
+"""
 
 import statistics
 from dataclasses import dataclass
@@ -30,10 +34,14 @@ class Scenario:
 
 
 def alternate(name, run_baseline, run_portal, pairs, out):
-    """``pairs`` runs of each, baseline first, printed as they finish."""
+    """``pairs`` runs of each, the first of each pair alternating (ABBA), printed as they finish."""
     done = []
     for n in range(pairs):
-        pair = Pair(run_baseline(n), run_portal(n))
+        if n % 2:
+            portal, baseline = run_portal(n), run_baseline(n)
+        else:
+            baseline, portal = run_baseline(n), run_portal(n)
+        pair = Pair(baseline, portal)
         out(row(f"{name} #{n + 1}", pair.baseline, pair.portal, pair.ratio))
         done.append(pair)
     scenario = Scenario(name, tuple(done))

@@ -59,7 +59,7 @@ def main(count):
         user = User(
             email="buyer@example.com", role="customer", confirmed_at=utcnow(), stripe_customer_id="cus_1"
         )
-        user.set_password("x" * 12)
+        app.extensions["password_hasher"].set(user, "x" * 12)
         db.session.add(user)
         db.session.commit()
         worker = None

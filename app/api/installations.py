@@ -14,12 +14,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
+from app import outbox
 from app.licensing.issuing import license_by_code, license_policy
 from app.licensing.revocations import min_serial
-from app.mail import queue_email
 from app.models import Installation, License, LicenseStatus, UsageReport
+from app.outbox import Email
 
 TOKEN_PREFIX = "cpi_"  # noqa: S105 (a label, not a secret)
 
@@ -59,16 +60,12 @@ def _new_token():
     return token, hash_token(token)
 
 
-# Built once: the license page runs it on every view.
-ACTIVE_INSTALLATIONS = (
-    select(Installation)
-    .where(Installation.license_id == bindparam("license_id"), Installation.released_at.is_(None))
-    .order_by(Installation.slot)
-)
-
-
 def active_installations(session, license):
-    return session.scalars(ACTIVE_INSTALLATIONS, {"license_id": license.id}).all()
+    return session.scalars(
+        select(Installation)
+        .where(Installation.license_id == license.id, Installation.released_at.is_(None))
+        .order_by(Installation.slot)
+    ).all()
 
 
 def installation_for_token(session, token):
@@ -145,15 +142,23 @@ def check_in(session, installation, *, created_accounts, now, terms, upgrade_url
     session.refresh(installation)
     over = license.status_at(now) == LicenseStatus.ACTIVE and policy.packs_needed > 0
     if changed == 1 and over and verdict in ("GRACE", "BLOCKED"):
-        queue_email(
-            license.owner.email,
-            f"License {license.code}: {created_accounts} accounts, {verdict}",
-            "usage_verdict",
-            license=license,
-            installation=installation,
-            policy=policy,
-            created_accounts=created_accounts,
-            upgrade_url=upgrade_url(policy.packs_needed),
+        outbox.add(
+            session,
+            Email(
+                license.owner.email,
+                f"License {license.code}: {created_accounts} accounts, {verdict}",
+                "usage_verdict",
+                {
+                    "license_code": license.code,
+                    "license_accounts": license.accounts,
+                    "installation_hostname": installation.hostname,
+                    "created_accounts": created_accounts,
+                    "verdict": verdict,
+                    "percent_over": str(policy.percent_over),  # a Decimal, exact as text
+                    "packs_needed": policy.packs_needed,
+                    "upgrade_url": upgrade_url(policy.packs_needed),
+                },
+            ),
         )
     return CheckedIn(
         installation=installation,

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from app.api.installations import active_installations
 from app.licensing.issuing import license_policy
@@ -11,13 +11,6 @@ from app.licensing.usage import UsagePoint, crossing_date, usage_chart
 from app.models import LicenseStatus, UsageReport
 
 REPORTS_SHOWN = 200
-# Built once: the license page runs it on every view.
-LATEST_REPORTS = (
-    select(UsageReport)
-    .where(UsageReport.license_id == bindparam("license_id"))
-    .order_by(UsageReport.reported_at.desc(), UsageReport.id.desc())
-    .limit(REPORTS_SHOWN)
-)
 
 
 @dataclass(frozen=True)
@@ -48,7 +41,12 @@ def license_usage(session, license, now, *, terms, stale_days):
         )
         for installation in active_installations(session, license)
     )
-    reports = session.scalars(LATEST_REPORTS, {"license_id": license.id}).all()
+    reports = session.scalars(
+        select(UsageReport)
+        .where(UsageReport.license_id == license.id)
+        .order_by(UsageReport.reported_at.desc(), UsageReport.id.desc())
+        .limit(REPORTS_SHOWN)
+    ).all()
     points = tuple(
         UsagePoint(r.reported_at, r.created_accounts, r.licensed_accounts, r.verdict)
         for r in reversed(reports)
@@ -59,8 +57,8 @@ def license_usage(session, license, now, *, terms, stale_days):
     return LicenseUsage(
         servers=servers,
         points=points,
-        chart=usage_chart(list(points)),
-        forecast=crossing_date(list(points)) if not packs else None,
+        chart=usage_chart(list(points), grace_percent=terms.grace_percent),
+        forecast=crossing_date(list(points), grace_percent=terms.grace_percent) if not packs else None,
         packs_needed=packs,
         buy_accounts=packs * terms.pack_size,
     )

@@ -5,10 +5,10 @@ from datetime import timedelta
 from flask import request, session
 from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import RecordsVersion, SignInSession, User
+from app.models import SignInSession, User
 from app.models.base import utcnow
 from app.models.sign_in import end_sessions
 
@@ -55,29 +55,22 @@ def open_sessions(user):
     ).all()
 
 
-# The user, their session row and their records' version in one statement, built once:
-# every signed-in request runs it.
-SIGNED_IN = (
-    select(User, SignInSession.ended_at, SignInSession.last_seen_at, RecordsVersion.version)
-    .join(SignInSession, SignInSession.user_id == User.id)
-    .outerjoin(RecordsVersion, RecordsVersion.user_id == User.id)
-    .where(User.id == bindparam("user_id"), SignInSession.key == bindparam("key"))
-)
-
-
 def load_signed_in_user(user_id):
     """The user of a session cookie or remember cookie, while its session is open on the server."""
     ident, token, key = (user_id.split(":") + ["", ""])[:3]
     if not ident.isdigit() or len(ident) > 18 or not key:
         return None
-    found = db.session.execute(SIGNED_IN, {"user_id": int(ident), "key": key}).first()
+    found = db.session.execute(
+        select(User, SignInSession.ended_at, SignInSession.last_seen_at)
+        .join(SignInSession, SignInSession.user_id == User.id)
+        .where(User.id == int(ident), SignInSession.key == key)
+    ).first()
     if found is None:
         return None
-    user, ended_at, last_seen_at, records_version = found
+    user, ended_at, last_seen_at = found
     if user.session_token != token or not user.is_active or ended_at is not None:
         return None
     user.sign_in_key = key
-    user.records_version = records_version or 0
     now = utcnow()
     if now - last_seen_at > LAST_SEEN_EVERY:
         db.session.execute(update(SignInSession).where(SignInSession.key == key).values(last_seen_at=now))

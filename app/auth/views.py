@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from app import outbox
 from app.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -14,13 +15,14 @@ from app.auth.forms import (
     ResendConfirmationForm,
     ResetPasswordForm,
 )
+from app.auth.passwords import current_passwords
 from app.auth.sessions import end_every_session, sign_in, sign_out
 from app.auth.tokens import TokenInvalid, confirmation_state, confirmation_tokens, reset_state, reset_tokens
 from app.extensions import db, limiter
-from app.mail import queue_email
 from app.models import OutboxMessage, User
 from app.models.base import utcnow
-from app.models.user import check_password_dummy, normalize_email
+from app.models.user import normalize_email
+from app.outbox import Email
 from app.security import client_and_email, safe_next, signed_in_user
 
 bp = Blueprint("auth", __name__)
@@ -73,7 +75,7 @@ def user_by_email(email):
 def queue_confirmation(user):
     token = _confirm_tokens().make(user.id, confirmation_state(user))
     link = url_for("auth.confirm", token=token, _external=True)
-    queue_email(user.email, "Confirm your email address", "confirm", user=user, link=link)
+    outbox.add(db.session, Email(user.email, "Confirm your email address", "confirm", {"link": link}))
 
 
 def _post_limits(account_limit=None, key_func=client_and_email):
@@ -97,24 +99,21 @@ def register():
     if form.validate_on_submit():
         existing = user_by_email(form.email.data)
         if existing is not None:
-            check_password_dummy(form.password.data)  # as long as hashing a new password takes
+            current_passwords().pretend_check(form.password.data)  # as long as hashing a new password takes
         if existing is not None and emails_sent_recently(existing.email, ALREADY_REGISTERED, utcnow()) < (
             EMAILS_PER_ADDRESS_PER_HOUR
         ):
             # The owner learns of the attempt by email; the page says the same as for a new address.
-            queue_email(
-                existing.email,
-                ALREADY_REGISTERED,
-                "already_registered",
-                user=existing,
-                login=url_for("auth.login", _external=True),
-                reset=url_for("auth.forgot_password", _external=True),
-            )
+            links = {
+                "login": url_for("auth.login", _external=True),
+                "reset": url_for("auth.forgot_password", _external=True),
+            }
+            outbox.add(db.session, Email(existing.email, ALREADY_REGISTERED, "already_registered", links))
         elif existing is None:
             user = User(
                 email=normalize_email(form.email.data), company=(form.company.data or "").strip() or None
             )
-            user.set_password(form.password.data)
+            current_passwords().set(user, form.password.data)
             db.session.add(user)
             db.session.flush()
             queue_confirmation(user)
@@ -184,7 +183,8 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
-        valid = user.check_password(form.password.data) if user else check_password_dummy(form.password.data)
+        password, passwords = form.password.data, current_passwords()
+        valid = passwords.check(user, password) if user else passwords.pretend_check(password)
         if not valid:
             form.password.errors.append("The email or password is not correct.")
         elif not user.is_active:
@@ -194,6 +194,7 @@ def login():
         elif user.has_two_factor or user.needs_two_factor_setup:
             from app.auth.second_factor import begin_second_step
 
+            db.session.commit()  # the password's new hash, if it was hashed again
             return begin_second_step(user, form.remember.data, form.next.data)
         else:
             sign_in(user, remember=form.remember.data)
@@ -218,7 +219,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
-        check_password_dummy("")  # known and unknown addresses take the same time
+        current_passwords().pretend_check("")  # known and unknown addresses take the same time
         allowed = user is not None and user.is_active
         if (
             allowed
@@ -226,7 +227,7 @@ def forgot_password():
         ):
             token = _reset_tokens().make(user.id, reset_state(user))
             link = url_for("auth.reset_password", token=token, _external=True)
-            queue_email(user.email, RESET_SUBJECT, "reset", user=user, link=link)
+            outbox.add(db.session, Email(user.email, RESET_SUBJECT, "reset", {"link": link}))
             db.session.commit()
         return render_template("auth/check_email.html", email=normalize_email(form.email.data), reset=True)
     return render_template("auth/forgot_password.html", form=form)
@@ -241,7 +242,7 @@ def reset_password(token):
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
+        current_passwords().set(user, form.password.data)
         if user.confirmed_at is None:
             user.confirmed_at = utcnow()  # the link proved the address
         end_every_session(user)
@@ -258,11 +259,11 @@ def reset_password(token):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
+        user = current_user._get_current_object()
+        if not current_passwords().check(user, form.current.data):
             form.current.errors.append("Your current password is not correct.")
         else:
-            user = current_user._get_current_object()
-            user.set_password(form.password.data)
+            current_passwords().set(user, form.password.data)
             end_every_session(user)
             sign_in(user)  # this browser stays signed in, with a new session
             db.session.commit()

@@ -5,7 +5,7 @@ status page and ``flask billing reconcile`` all call it, possibly at the same
 moment for the same order. Exactly one of them wins, because:
 
 - the order moves with a compare-and-set ``UPDATE ... WHERE status IN
-  ('pending', 'failed')``: the database lets one writer match the row, the
+  (the unpaid states)`` (``move_order``): the database lets one writer match the row, the
   others match nothing (PostgreSQL locks the row; SQLite admits one writer);
 - the license row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL) before
   its accounts change, so two orders on one license add up;
@@ -23,12 +23,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import audit
-from app.billing import invoices, refund_claims
-from app.billing.orders import CANCELLED, SETTLED, UNPAID, fail_order, move_order, note_attempt
+from app import audit, outbox
+from app.billing import emails, invoices, refund_claims
+from app.billing.gateway import PaymentStatus
+from app.billing.orders import SETTLED, UNPAID, fail_order, move_order, note_attempt
+from app.billing.outcomes import Outcome, OutcomeCode, ignored
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import KeyRing
-from app.mail import queue_email
 from app.models import (
     Certificate,
     License,
@@ -43,6 +44,7 @@ from app.models import (
 from app.terms import Terms
 
 FULFILMENT_REASONS = ("purchase", "upgrade", "trial_conversion")
+ALREADY_FULFILLED = Outcome(OutcomeCode.ALREADY_FULFILLED, "already fulfilled")
 COMMIT_ATTEMPTS = 3
 
 
@@ -78,11 +80,11 @@ def commit_exactly_once(session, step, attempts=COMMIT_ATTEMPTS):
 def fulfil_order(session, order, payment, settings, now):
     """Mark `order` paid by `payment` (a succeeded ``PaymentInfo``), add its accounts, issue a certificate.
 
-    Returns the outcome in words: "fulfilled", "already fulfilled", or why
-    the payment was flagged for support instead.
+    Returns its ``Outcome``: fulfilled, already fulfilled, or flagged for
+    support instead (the sentence says why).
     """
-    if payment.status != "succeeded":
-        return f"ignored: the payment is {payment.status}"
+    if payment.status != PaymentStatus.SUCCEEDED:
+        return ignored(f"the payment is {payment.status}")
     note_attempt(order, payment)
     mismatch = _amount_mismatch(order, payment)
     if mismatch:
@@ -90,8 +92,8 @@ def fulfil_order(session, order, payment, settings, now):
     won = move_order(
         session,
         order,
-        UNPAID,
-        status=OrderStatus.PAID,
+        OrderStatus.PAID,
+        only_from=UNPAID,
         paid_at=now,
         stripe_payment_intent_id=payment.id,
         failure_message=None,
@@ -113,17 +115,9 @@ def fulfil_order(session, order, payment, settings, now):
         order_id=order.id,
     )
     invoice = invoices.issue_invoice(session, order, settings.terms, now)
-    queue_email(
-        order.user.email,
-        f"Receipt for order {order.id}: license {license.code}",
-        "receipt",
-        attachments=[certificate.attachment(), invoices.attachment(invoice)],
-        order=order,
-        license=license,
-        certificate=certificate,
-        invoice=invoice,
-    )
-    return _apply_kept_refund(session, order, payment, settings, now) or "fulfilled"
+    outbox.add(session, emails.receipt(order, license, certificate, invoice))
+    kept = _apply_kept_refund(session, order, payment, settings, now)
+    return kept or Outcome(OutcomeCode.FULFILLED, "fulfilled")
 
 
 def _apply_kept_refund(session, order, payment, settings, now):
@@ -133,9 +127,9 @@ def _apply_kept_refund(session, order, payment, settings, now):
         return None
     if kept.amount_cents >= order.amount_cents:
         apply_full_refund(session, order, settings, now, kept.reason or "Refunded in Stripe")
-        return "fulfilled, then refunded as Stripe reported"
+        return Outcome(OutcomeCode.REFUNDED, "fulfilled, then refunded as Stripe reported")
     record_partial_refund(session, order, kept.amount_cents, settings, now)
-    return "fulfilled, then partly refunded as Stripe reported"
+    return Outcome(OutcomeCode.PARTIAL_REFUND, "fulfilled, then partly refunded as Stripe reported")
 
 
 def apply_full_refund(session, order, settings, now, reason, *, certificate_reason="refund"):
@@ -152,8 +146,7 @@ def apply_full_refund(session, order, settings, now, reason, *, certificate_reas
     refunded = move_order(
         session,
         order,
-        (OrderStatus.PAID, OrderStatus.DISPUTED),
-        status=OrderStatus.REFUNDED,
+        OrderStatus.REFUNDED,
         refunded_at=now,
         refunded_cents=Order.amount_cents,
         refunded_accounts=Order.accounts,
@@ -174,17 +167,16 @@ def apply_full_refund(session, order, settings, now, reason, *, certificate_reas
         order_id=order.id,
     )
     credit_note = _credit_rest(session, order, settings, now, certificate_reason)
-    queue_email(
-        order.user.email,
-        f"Order {order.id} refunded: new certificate for license {license.code}",
-        "refund",
-        attachments=[certificate.attachment(), invoices.attachment(credit_note)],
-        order=order,
-        license=license,
-        certificate=certificate,
-        accounts_removed=removed,
-        credit_note=credit_note,
-        dispute=certificate_reason == "dispute_lost",
+    outbox.add(
+        session,
+        emails.refund(
+            order,
+            license,
+            certificate,
+            credit_note,
+            accounts_removed=removed,
+            dispute=certificate_reason == "dispute_lost",
+        ),
     )
     return certificate
 
@@ -227,7 +219,7 @@ def record_partial_refund(session, order, refunded_cents, settings, now):
     """Stripe refunded part of a payment: recorded, credited and left to support; the license is unchanged."""
     order = locked_order(session, order)
     if order.status not in SETTLED or refunded_cents <= order.refunded_cents:
-        return "ignored: nothing new refunded"
+        return ignored("nothing new refunded")
     net, tax = invoices.credit_for_amount(order, refunded_cents - order.refunded_cents)
     order.refunded_cents = refunded_cents
     # The order's row first, the credit notes' counter last, as in a refund by packs: no deadlock.
@@ -243,17 +235,17 @@ def record_partial_refund(session, order, refunded_cents, settings, now):
         note=f"Partial refund of order #{order.id}, made in Stripe.",
     )
     _flag(order, "Partly refunded in Stripe: the license was not changed. Decide whether to adjust it.")
-    return "partial refund recorded and flagged"
+    return Outcome(OutcomeCode.PARTIAL_REFUND, "partial refund recorded and flagged")
 
 
 def open_dispute(session, order):
     """A paid order is disputed: upgrades of its license stop until the dispute closes."""
     order = locked_order(session, order)
-    disputed = move_order(session, order, (OrderStatus.PAID,), status=OrderStatus.DISPUTED)
+    disputed = move_order(session, order, OrderStatus.DISPUTED)
     if not disputed:
-        return f"ignored: the order is {order.status}"
+        return ignored(f"the order is {order.status}")
     locked_license(session, order.license_id).upgrades_frozen = True
-    return "order disputed, upgrades frozen"
+    return Outcome(OutcomeCode.DISPUTE_OPENED, "order disputed, upgrades frozen")
 
 
 def close_dispute(session, order, won, settings, now):
@@ -263,13 +255,15 @@ def close_dispute(session, order, won, settings, now):
         certificate = apply_full_refund(
             session, order, settings, now, "Dispute lost", certificate_reason="dispute_lost"
         )
-        return "dispute lost, order refunded" if certificate else f"ignored: the order is {order.status}"
-    restored = move_order(session, order, (OrderStatus.DISPUTED,), status=OrderStatus.PAID)
+        if certificate is None:
+            return ignored(f"the order is {order.status}")
+        return Outcome(OutcomeCode.DISPUTE_LOST, "dispute lost, order refunded")
+    restored = move_order(session, order, OrderStatus.PAID, only_from=(OrderStatus.DISPUTED,))
     if not restored:
-        return f"ignored: the order is {order.status}"
+        return ignored(f"the order is {order.status}")
     license = locked_license(session, order.license_id)
     license.upgrades_frozen = _has_open_dispute(session, license.id)
-    return "dispute won, order paid again"
+    return Outcome(OutcomeCode.DISPUTE_WON, "dispute won, order paid again")
 
 
 def settle_with_stripe(session, order, payment, settings, now):
@@ -279,15 +273,15 @@ def settle_with_stripe(session, order, payment, settings, now):
     billing reconcile`` retrieve the PaymentIntent and hand it here.
     """
     match payment.status:
-        case "succeeded":
+        case PaymentStatus.SUCCEEDED:
             return fulfil_order(session, order, payment, settings, now)
-        case "requires_payment_method" | "canceled":
+        case PaymentStatus.REQUIRES_PAYMENT_METHOD | PaymentStatus.CANCELED:
             message = payment.decline_message or "The payment was not completed."
             if fail_order(session, order, message):
-                return "order failed"
-            return f"unchanged: the order is {order.status}"
+                return Outcome(OutcomeCode.ORDER_FAILED, "order failed")
+            return Outcome(OutcomeCode.UNCHANGED, f"unchanged: the order is {order.status}")
         case status:
-            return f"waiting: the payment is {status}"
+            return Outcome(OutcomeCode.WAITING, f"waiting: the payment is {status}")
 
 
 def order_certificate(session, order):
@@ -375,16 +369,16 @@ def _amount_mismatch(order, payment):
 
 def _already_settled(session, order, payment, settings, now):
     if order.stripe_payment_intent_id == payment.id and order.status in SETTLED:
-        return "already fulfilled"
-    if order.status not in (*SETTLED, CANCELLED):
-        return "already fulfilled"
+        return ALREADY_FULFILLED
+    if order.status not in (*SETTLED, OrderStatus.CANCELLED):
+        return ALREADY_FULFILLED
     why = (
         f"payment {payment.id} succeeded after the order was cancelled"
-        if order.status == CANCELLED
+        if order.status == OrderStatus.CANCELLED
         else f"payment {payment.id} succeeded after payment {order.stripe_payment_intent_id} paid the order"
     )
     if payment.amount_refunded >= payment.amount:
-        return "ignored: the extra payment is refunded"
+        return ignored("the extra payment is refunded")
     if settings.gateway is None:
         return _flag(order, f"Paid twice: {why}. Refund one of them in Stripe.")
     return refund_extra_payment(session, order, payment, settings, why, now)
@@ -402,7 +396,7 @@ def refund_extra_payment(session, order, payment, settings, why, now, *, actor=N
     """
     claim = refund_claims.extra_claim(payment.id)
     if refund_claims.attempt_by_claim(session, claim) is not None:
-        return "ignored: the extra payment is refunded already"
+        return ignored("the extra payment is refunded already")
     attempt = RefundAttempt(
         order_id=order.id,
         stripe_payment_intent_id=payment.id,
@@ -432,7 +426,7 @@ def refund_extra_payment(session, order, payment, settings, why, now, *, actor=N
     )
     audit.record(
         actor,
-        "order.refund_extra" if actor else "order.extra_refund",
+        audit.AuditAction.ORDER_REFUND_EXTRA if actor else audit.AuditAction.ORDER_EXTRA_REFUND,
         order=order,
         reason=reason,
         payment=payment.id,
@@ -449,21 +443,13 @@ def refund_extra_payment(session, order, payment, settings, why, now, *, actor=N
         tax_cents=tax,
         note=f"Extra payment {payment.id} for order #{order.id}, refunded in full.",
     )
-    queue_email(
-        order.user.email,
-        f"Order {order.id}: an extra payment was refunded",
-        "extra_refund",
-        attachments=[invoices.attachment(credit_note)],
-        order=order,
-        payment=payment,
-        credit_note=credit_note,
-    )
-    return _flag(order, reason)
+    outbox.add(session, emails.extra_refund(order, payment, credit_note))
+    return _flag(order, reason, OutcomeCode.EXTRA_REFUNDED)
 
 
-def _flag(order, reason):
+def _flag(order, reason, code=OutcomeCode.FLAGGED):
     """Flag the order for support; every flag is kept, one line each, with its time."""
     order.flagged = True
     line = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {reason}"
     order.flag_reason = f"{order.flag_reason}\n{line}" if order.flag_reason else line
-    return f"flagged: {reason}"
+    return Outcome(code, f"flagged: {reason}")

@@ -5,7 +5,7 @@ dataclasses and, for webhooks, the event as a dict. Stripe's own objects and
 exceptions stay inside.
 
 A card decline is an ordinary outcome of paying, not a failure of the portal:
-``create_payment`` returns it as ``PaymentInfo(status="declined")`` carrying
+``create_payment`` returns it as ``PaymentInfo(status=PaymentStatus.DECLINED)`` carrying
 Stripe's message for the customer. ``GatewayError`` means Stripe refused a
 request or could not be reached.
 """
@@ -14,13 +14,37 @@ import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 
 import stripe
 
 from app.exceptions import PortalError
 
-DECLINED = "declined"
-"""``PaymentInfo.status`` of a card refused while paying; every other status is Stripe's own."""
+
+class PaymentStatus(StrEnum):
+    """A PaymentIntent's status: Stripe's names, and ``DECLINED`` for a card refused while paying."""
+
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+    REQUIRES_CONFIRMATION = "requires_confirmation"
+    REQUIRES_ACTION = "requires_action"  # 3-D Secure: the browser finishes it with the client secret
+    PROCESSING = "processing"
+    REQUIRES_CAPTURE = "requires_capture"
+    CANCELED = "canceled"
+    SUCCEEDED = "succeeded"
+    DECLINED = "declined"  # the portal's own: Stripe answers a decline with an error, not a status
+
+
+class DisputeStatus(StrEnum):
+    """A dispute's status as Stripe names it; a closed dispute is won, warning-closed or lost."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response"
+    WARNING_UNDER_REVIEW = "warning_under_review"
+    WARNING_CLOSED = "warning_closed"  # an inquiry closed without a chargeback: the money stays
+    NEEDS_RESPONSE = "needs_response"
+    UNDER_REVIEW = "under_review"
+    WON = "won"
+    LOST = "lost"
+
 
 _EXPAND_CARD = ["latest_charge", "payment_method"]
 _METADATA_VALUE_LIMIT = 500
@@ -67,8 +91,8 @@ class SetupIntentInfo:
 class PaymentInfo:
     """A PaymentIntent as the portal needs it.
 
-    ``status`` is Stripe's ("succeeded", "requires_action", "processing",
-    "requires_payment_method", "canceled", ...) or ``DECLINED``. ``id`` is
+    ``status`` is one of ``PaymentStatus``, kept as Stripe's string (a status
+    Stripe adds one day passes through and matches none). ``id`` is
     None for a decline when Stripe does not name the PaymentIntent (localstripe
     never does). ``client_secret`` is what the browser needs to finish 3-D
     Secure. ``decline_message`` is Stripe's words for the customer.
@@ -271,40 +295,47 @@ class StripeGateway:
         return event
 
     def _payment_info(self, intent: dict) -> PaymentInfo:
-        brand, last4 = self._card_of(intent)
-        error = intent.get("last_payment_error") or {}
-        charge = intent.get("latest_charge")
-        return PaymentInfo(
-            amount_refunded=(charge.get("amount_refunded") or 0) if isinstance(charge, dict) else 0,
-            charge_id=charge.get("id") if isinstance(charge, dict) else charge,
-            order_id=(intent.get("metadata") or {}).get("order_id"),
-            customer_id=customer.get("id")
-            if isinstance(customer := intent.get("customer"), dict)
-            else customer,
-            id=intent["id"],
-            status=intent["status"],
-            client_secret=intent.get("client_secret"),
-            amount=intent["amount"],
-            currency=intent["currency"],
-            card_brand=brand,
-            card_last4=last4,
-            decline_message=error.get("message"),
-        )
-
-    def _card_of(self, intent: dict) -> tuple[str | None, str | None]:
-        # Stripe puts the card on the charge; localstripe's charge has no
-        # payment_method_details, so fall back to the PaymentMethod.
-        charge = intent.get("latest_charge")
-        if isinstance(charge, dict):
-            card = (charge.get("payment_method_details") or {}).get("card")
-            if card:
-                return card.get("brand"), card.get("last4")
-        method = intent.get("payment_method")
-        if isinstance(method, str):
+        if _card_of(intent) == (None, None) and isinstance(intent.get("payment_method"), str):
+            # Stripe puts the card on the charge; localstripe's charge has none, so ask for the PaymentMethod.
             with _stripe_errors():
-                method = self._client.v1.payment_methods.retrieve(method).to_dict()
-        card = (method or {}).get("card") or {}
-        return card.get("brand"), card.get("last4")
+                method = self._client.v1.payment_methods.retrieve(intent["payment_method"]).to_dict()
+            intent = {**intent, "payment_method": method}
+        return payment_info(intent)
+
+
+def payment_info(intent: dict) -> PaymentInfo:
+    """The portal's value of a PaymentIntent (a dict, as the API answers it or a webhook event carries it).
+
+    The one mapping for every path. A related object may be an id or expanded:
+    Stripe sends ``latest_charge`` as an id in events, localstripe expands it.
+    """
+    brand, last4 = _card_of(intent)
+    charge = intent.get("latest_charge")
+    customer = intent.get("customer")
+    return PaymentInfo(
+        id=intent["id"],
+        status=intent["status"],
+        client_secret=intent.get("client_secret"),
+        amount=intent["amount"],
+        currency=intent["currency"],
+        card_brand=brand,
+        card_last4=last4,
+        decline_message=(intent.get("last_payment_error") or {}).get("message"),
+        amount_refunded=(charge.get("amount_refunded") or 0) if isinstance(charge, dict) else 0,
+        order_id=(intent.get("metadata") or {}).get("order_id"),
+        customer_id=customer.get("id") if isinstance(customer, dict) else customer,
+        charge_id=charge.get("id") if isinstance(charge, dict) else charge,
+    )
+
+
+def _card_of(intent: dict) -> tuple[str | None, str | None]:
+    """The card's brand and last four digits, from the expanded charge or else the expanded PaymentMethod."""
+    charge = intent.get("latest_charge")
+    card = (charge.get("payment_method_details") or {}).get("card") if isinstance(charge, dict) else None
+    if not card and isinstance(method := intent.get("payment_method"), dict):
+        card = method.get("card")
+    card = card or {}
+    return card.get("brand"), card.get("last4")
 
 
 def _declined_payment(declined: stripe.CardError, amount_cents: int, currency: str) -> PaymentInfo:
@@ -315,7 +346,7 @@ def _declined_payment(declined: stripe.CardError, amount_cents: int, currency: s
     card = (error.get("payment_method") or {}).get("card") or {}
     return PaymentInfo(
         id=intent.get("id"),
-        status=DECLINED,
+        status=PaymentStatus.DECLINED,
         client_secret=None,
         amount=amount_cents,
         currency=currency,

@@ -13,7 +13,6 @@ from app.billing.invoice_pdf import render_pdf
 from app.billing.numbering import next_number
 from app.billing.tax import Charge, TaxTreatment, charge_for, tax_on
 from app.extensions import db
-from app.mail import queue_email
 from app.models import BillingDetails, BillingDocument, DocumentKind, License
 
 PAID = "paid"
@@ -148,19 +147,6 @@ def attachment(document):
 def document_pdf(document_id):
     """The PDF of the stored document ``document_id`` (issued documents never change)."""
     return render_pdf(db.session.get(BillingDocument, document_id))
-
-
-def resend(document):
-    """Queue the document to its order's customer again, the PDF attached."""
-    order = document.order
-    return queue_email(
-        order.user.email,
-        f"{document.title} {document.number} for order {order.id}",
-        "billing_document",
-        attachments=[attachment(document)],
-        order=order,
-        document=document,
-    )
 
 
 def _document(session, order_id, event):

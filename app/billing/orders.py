@@ -7,22 +7,20 @@ one order at once cannot move it backwards.
 
 from datetime import timedelta
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.models import LicenseKind, Order, OrderStatus, PaymentAttempt
+from app.models.order import ORDER_TRANSITIONS
 
 PAYABLE = (OrderStatus.PENDING, OrderStatus.FAILED)
 """An order in these states can still be paid: a failed attempt can be followed by another card."""
 
-IN_PROGRESS = OrderStatus.PROCESSING
-"""An attempt to pay has been claimed and Stripe is being asked: no second attempt may start."""
-
-UNPAID = (*PAYABLE, IN_PROGRESS)
+UNPAID = (*PAYABLE, OrderStatus.PROCESSING)
 """An order in these states has not been paid; a succeeded payment fulfils it."""
 
-CANCELLED = OrderStatus.CANCELLED
-"""Cancelled by the customer, by support or on expiry: it can no longer be paid."""
+AWAITING_STRIPE = (OrderStatus.PENDING, OrderStatus.PROCESSING)
+"""An order in these states may have a payment under way that Stripe has not settled."""
 
 SETTLED = (OrderStatus.PAID, OrderStatus.DISPUTED, OrderStatus.REFUNDED)
 """An order in these states has been paid once; it never goes back to PAYABLE."""
@@ -32,16 +30,26 @@ OPEN_ORDERS_SHOWN_FOR = timedelta(days=7)  # on My licenses, up to OPEN_ORDERS_S
 OPEN_ORDERS_SHOWN = 5
 
 
-def move_order(session, order, from_statuses, **values):
-    """Compare-and-set: update the order only if its status is one of `from_statuses`.
+def move_order(session, order, to_status, *, only_from=None, **values):
+    """Compare-and-set: move `order` to `to_status` if ``ORDER_TRANSITIONS`` allows it from its status.
 
-    The database lets one concurrent writer match the row, so the caller that gets
-    True is the one that moved the order; `order` is refreshed either way.
+    One ``UPDATE … WHERE status IN (every state that may move to to_status)``:
+    the database lets one concurrent writer match the row, so the caller that
+    gets True is the one that moved the order. An illegal transition is
+    refused with False and nothing written, exactly as a move that another
+    writer made first. ``only_from`` narrows the states moved from (a payment
+    fulfils an unpaid order, not a disputed one); naming a state from which
+    the table does not allow `to_status` is a bug and raises ``ValueError``.
+    `order` is refreshed either way.
     """
+    allowed = tuple(status for status, targets in ORDER_TRANSITIONS.items() if to_status in targets)
+    from_statuses = allowed if only_from is None else tuple(only_from)
+    if illegal := [status for status in from_statuses if status not in allowed]:
+        raise ValueError(f"An order never moves from {', '.join(illegal)} to {to_status}.")
     moved = session.execute(
         update(Order)
         .where(Order.id == order.id, Order.status.in_(from_statuses))
-        .values(**values)
+        .values(status=to_status, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.refresh(order)
@@ -110,19 +118,17 @@ def start_payment_attempt(session, order, now):
     A compare-and-set from a payable state, so of several requests for one
     order (several cards, several tabs) exactly one gets True and may charge.
     """
-    return move_order(
-        session, order, PAYABLE, status=IN_PROGRESS, failure_message=None, payment_attempted_at=now
-    )
+    return move_order(session, order, OrderStatus.PROCESSING, failure_message=None, payment_attempted_at=now)
 
 
 def end_payment_attempt(session, order, **values):
     """Stripe has answered (or could not be asked): the order waits for its payment again."""
-    return move_order(session, order, (IN_PROGRESS,), status=OrderStatus.PENDING, **values)
+    return move_order(session, order, OrderStatus.PENDING, **values)
 
 
 def cancel_order(session, order, reason):
     """An unpaid order is cancelled: it can no longer be paid. False when it was paid or is being paid."""
-    return move_order(session, order, PAYABLE, status=CANCELLED, failure_message=reason)
+    return move_order(session, order, OrderStatus.CANCELLED, failure_message=reason)
 
 
 def record_payment(order, payment):
@@ -150,9 +156,7 @@ def note_attempt(order, payment):
 
 def fail_order(session, order, message):
     """A pending order whose payment failed becomes failed; any other state is left alone."""
-    return move_order(
-        session, order, (OrderStatus.PENDING, IN_PROGRESS), status=OrderStatus.FAILED, failure_message=message
-    )
+    return move_order(session, order, OrderStatus.FAILED, failure_message=message)
 
 
 def customer_orders(user_id):
@@ -165,17 +169,13 @@ def customer_orders(user_id):
     )
 
 
-# Built once: My licenses runs it on every view, and building it cost more than running it.
-AWAITING_PAYMENT = (
-    customer_orders(bindparam("user_id"))
-    .where(Order.status.in_(PAYABLE), Order.created_at >= bindparam("since"))
-    .limit(OPEN_ORDERS_SHOWN)
-)
-
-
 def orders_awaiting_payment(session, user, now):
     """The customer's recent orders that still wait for a payment (for My licenses)."""
-    return session.scalars(AWAITING_PAYMENT, {"user_id": user.id, "since": now - OPEN_ORDERS_SHOWN_FOR}).all()
+    return session.scalars(
+        customer_orders(user.id)
+        .where(Order.status.in_(PAYABLE), Order.created_at >= now - OPEN_ORDERS_SHOWN_FOR)
+        .limit(OPEN_ORDERS_SHOWN)
+    ).all()
 
 
 def orders_to_reconcile(session, *, started_before, failed_since):
@@ -191,7 +191,7 @@ def orders_to_reconcile(session, *, started_before, failed_since):
         .where(
             Order.stripe_payment_intent_id.is_not(None),
             or_(
-                and_(Order.status.in_((OrderStatus.PENDING, IN_PROGRESS)), started <= started_before),
+                and_(Order.status.in_(AWAITING_STRIPE), started <= started_before),
                 and_(Order.status == OrderStatus.FAILED, Order.payment_attempted_at >= failed_since),
             ),
         )

@@ -10,16 +10,16 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import object_session
 
 from app.billing.customers import new_setup_intent, stripe_customer
 from app.billing.fulfilment import commit_exactly_once, refund_extra_payment, settle_with_stripe
-from app.billing.gateway import DECLINED, GatewayError, PaymentInfo
+from app.billing.gateway import GatewayError, PaymentInfo, PaymentStatus
 from app.billing.orders import (
-    CANCELLED,
-    IN_PROGRESS,
+    AWAITING_STRIPE,
     PAYABLE,
     SETTLED,
     cancel_order,
@@ -36,15 +36,19 @@ log = logging.getLogger(__name__)
 WEBHOOK_GRACE = timedelta(seconds=5)
 """Stripe's webhook usually arrives within a second or two; after this the order page asks Stripe itself."""
 
-IN_FLIGHT = ("succeeded", "processing")
+IN_FLIGHT = (PaymentStatus.SUCCEEDED, PaymentStatus.PROCESSING)
 """PaymentIntent states of an attempt that charged or may still charge: a new card would charge twice."""
 
-NOT_CHARGED = (DECLINED, "requires_payment_method", "canceled")
-CANCELLABLE = ("requires_payment_method", "requires_confirmation", "requires_action", "requires_capture")
+NOT_CHARGED = (PaymentStatus.DECLINED, PaymentStatus.REQUIRES_PAYMENT_METHOD, PaymentStatus.CANCELED)
+CANCELLABLE = (
+    PaymentStatus.REQUIRES_PAYMENT_METHOD,
+    PaymentStatus.REQUIRES_CONFIRMATION,
+    PaymentStatus.REQUIRES_ACTION,
+    PaymentStatus.REQUIRES_CAPTURE,
+)
 STUCK_AFTER = timedelta(minutes=2)
 """An attempt claimed this long ago whose request never came back is given up (Stripe times out at 30 s)."""
 
-STATUS_LABELS = {OrderStatus.PROCESSING: "being paid"}
 PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,200}")
 
 UNAVAILABLE = (
@@ -127,18 +131,24 @@ class PayPage:
     resume_secret: str | None = None
 
 
+class AttemptKind(StrEnum):
+    """What became of one card submission."""
+
+    INVALID = "invalid"  # no usable card
+    REFUSED = "refused"  # the license changed since the order was placed
+    NOT_PAYABLE = "not_payable"  # paid meanwhile, or an earlier attempt is under way
+    UNAVAILABLE = "unavailable"  # Stripe could not be reached: retry
+    REJECTED = "rejected"  # Stripe refused the request
+    DECLINED = "declined"
+    REQUIRES_ACTION = "requires_action"  # 3-D Secure: ``client_secret`` finishes it
+    SENT = "sent"  # ``status`` is Stripe's
+
+
 @dataclass(frozen=True)
 class Attempt:
-    """The outcome of one card submission.
+    """The outcome of one card submission: its ``kind``, and the customer's words when there are any."""
 
-    ``kind`` is one of "invalid" (no usable card), "refused" (the license
-    changed), "not_payable" (paid meanwhile, or an earlier attempt is under
-    way), "unavailable" (Stripe could not be reached: retry), "rejected"
-    (Stripe refused the request), "declined", "requires_action" (3-D Secure,
-    ``client_secret`` to finish it) or "sent" (``status`` is Stripe's).
-    """
-
-    kind: str
+    kind: AttemptKind
     message: str | None = None
     status: str | None = None
     client_secret: str | None = None
@@ -154,7 +164,9 @@ def pay_page(session, gateway, order):
     if latest is not None and latest.status in IN_FLIGHT:
         return PayPage(go_to_order=True)
     resume_secret = (
-        latest.client_secret if latest is not None and latest.status == "requires_action" else None
+        latest.client_secret
+        if latest is not None and latest.status == PaymentStatus.REQUIRES_ACTION
+        else None
     )
     setup = _setup_intent(session, gateway, order)
     if setup is None:
@@ -181,19 +193,19 @@ def submit_payment(session, gateway, order, payment_method, now):
     new card is charged.
     """
     if not isinstance(payment_method, str) or not PAYMENT_METHOD_ID.fullmatch(payment_method):
-        return Attempt("invalid", message=NO_CARD)
+        return Attempt(AttemptKind.INVALID, message=NO_CARD)
     if refusal := payment_refusal(order):
-        return Attempt("refused", message=refusal)
+        return Attempt(AttemptKind.REFUSED, message=refusal)
     previous_attempt = order.payment_attempted_at
     if not start_payment_attempt(session, order, now):
-        return Attempt("not_payable")
+        return Attempt(AttemptKind.NOT_PAYABLE)
     # On record before Stripe is asked: no other request can start an attempt now.
     session.commit()
     try:
         if not _clear_previous_attempt(gateway, order):
             end_payment_attempt(session, order)
             session.commit()
-            return Attempt("not_payable")
+            return Attempt(AttemptKind.NOT_PAYABLE)
         payment = gateway.create_payment(
             order_id=order.id,
             amount_cents=order.amount_cents,
@@ -208,8 +220,8 @@ def submit_payment(session, gateway, order, payment_method, now):
         end_payment_attempt(session, order, payment_attempted_at=previous_attempt)
         session.commit()
         if error.retryable:
-            return Attempt("unavailable", message=UNAVAILABLE)
-        return Attempt("rejected", message=error.message)
+            return Attempt(AttemptKind.UNAVAILABLE, message=UNAVAILABLE)
+        return Attempt(AttemptKind.REJECTED, message=error.message)
     return _record_answer(session, order, payment)
 
 
@@ -235,13 +247,13 @@ def _record_answer(session, order, payment):
         message = payment.decline_message or DECLINED_MESSAGE
         fail_order(session, order, message)
         session.commit()
-        return Attempt("declined", message=message)
+        return Attempt(AttemptKind.DECLINED, message=message)
     # The webhook may have fulfilled the order already; then it stays paid.
     end_payment_attempt(session, order)
     session.commit()
-    if payment.status == "requires_action":
-        return Attempt("requires_action", client_secret=payment.client_secret)
-    return Attempt("sent", status=payment.status)
+    if payment.status == PaymentStatus.REQUIRES_ACTION:
+        return Attempt(AttemptKind.REQUIRES_ACTION, client_secret=payment.client_secret)
+    return Attempt(AttemptKind.SENT, status=payment.status)
 
 
 def cancel(session, gateway, order, reason):
@@ -251,7 +263,7 @@ def cancel(session, gateway, order, reason):
     still succeeds for a cancelled order is refunded automatically.
     """
     if order.status not in PAYABLE:
-        return f"This order is {status_label(order.status)}: it cannot be cancelled."
+        return f"This order is {order.status_label}: it cannot be cancelled."
     try:
         if not _clear_previous_attempt(gateway, order):
             return "A payment for this order is going through: it cannot be cancelled now."
@@ -259,19 +271,14 @@ def cancel(session, gateway, order, reason):
         log.warning("order %s not cancelled: %s", order.id, error.message)
         return UNAVAILABLE
     if not cancel_order(session, order, reason):
-        return f"This order is {status_label(order.status)}: it cannot be cancelled."
+        return f"This order is {order.status_label}: it cannot be cancelled."
     session.commit()
     return None
 
 
-def status_label(status):
-    """An order's state in the customer's words."""
-    return STATUS_LABELS.get(status, status)
-
-
 def waiting(order):
     """The customer paid and the portal waits for Stripe to confirm it."""
-    if order.status == IN_PROGRESS:
+    if order.status == OrderStatus.PROCESSING:
         return True
     return (
         order.status == OrderStatus.PENDING
@@ -295,11 +302,11 @@ class OrderState:
 def order_state(session, gateway, order, settings, now):
     """Bring an unpaid order in line with Stripe once the webhook had its time, and say what to show."""
     attempted = order.payment_attempted_at
-    if order.status not in (IN_PROGRESS, OrderStatus.PENDING) or attempted is None:
+    if order.status not in AWAITING_STRIPE or attempted is None:
         return OrderState()
     if now - attempted < WEBHOOK_GRACE:
         return OrderState(waiting=waiting(order))
-    if order.status == IN_PROGRESS and not order.stripe_payment_intent_id:
+    if order.status == OrderStatus.PROCESSING and not order.stripe_payment_intent_id:
         if now - attempted >= STUCK_AFTER:
             # The request that claimed the attempt never came back (a crash): free the order.
             end_payment_attempt(session, order)
@@ -313,7 +320,7 @@ def order_state(session, gateway, order, settings, now):
     except GatewayError as error:
         session.rollback()
         log.warning("order %s not settled: %s", order.id, error.message)
-    if order.status in (OrderStatus.PENDING, IN_PROGRESS) and payment.status == "requires_action":
+    if order.status in AWAITING_STRIPE and payment.status == PaymentStatus.REQUIRES_ACTION:
         return OrderState(needs_authentication=True)
     return OrderState(waiting=waiting(order))
 
@@ -379,9 +386,9 @@ def stripe_attempts(gateway, order):
 
 def is_extra_payment(order, payment):
     """`payment` charged for `order` but the order does not need it, and it is not refunded in full."""
-    if payment.status != "succeeded" or payment.amount_refunded >= payment.amount:
+    if payment.status != PaymentStatus.SUCCEEDED or payment.amount_refunded >= payment.amount:
         return False
-    if order.status == CANCELLED:
+    if order.status == OrderStatus.CANCELLED:
         return True
     return order.status in SETTLED and payment.id != order.stripe_payment_intent_id
 

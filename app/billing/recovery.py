@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from app.billing import payments
 from app.billing.fulfilment import commit_exactly_once, fulfil_order
-from app.billing.gateway import GatewayError
-from app.billing.orders import CANCELLED, IN_PROGRESS, PAYABLE, UNPAID, end_payment_attempt
+from app.billing.gateway import GatewayError, PaymentStatus
+from app.billing.orders import PAYABLE, UNPAID, end_payment_attempt
 from app.billing.webhooks import receive_event
 from app.models import Order, OrderStatus, StripeEvent, User
 
@@ -47,7 +47,7 @@ def free_stuck_attempts(session, now):
     """Attempts claimed long ago whose request never reported Stripe's answer: the order waits again."""
     stuck = session.scalars(
         select(Order).where(
-            Order.status == IN_PROGRESS,
+            Order.status == OrderStatus.PROCESSING,
             Order.stripe_payment_intent_id.is_(None),
             Order.payment_attempted_at <= now - payments.STUCK_AFTER,
         )
@@ -69,7 +69,7 @@ def find_lost_payments(session, gateway, settings, now):
         .where(
             User.stripe_customer_id.is_not(None),
             func.coalesce(Order.payment_attempted_at, Order.created_at) >= since,
-            Order.status.in_((*UNPAID, CANCELLED, OrderStatus.PAID)),
+            Order.status.in_((*UNPAID, OrderStatus.CANCELLED, OrderStatus.PAID)),
         )
         .distinct()
     ).all()
@@ -86,7 +86,11 @@ def find_lost_payments(session, gateway, settings, now):
             lines.append(f"Customer {user.id}: payments not listed: {error.message}")
             continue
         for payment in found:
-            if payment.status != "succeeded" or payment.id in known or not (payment.order_id or "").isdigit():
+            if (
+                payment.status != PaymentStatus.SUCCEEDED
+                or payment.id in known
+                or not (payment.order_id or "").isdigit()
+            ):
                 continue
             if payment.amount_refunded >= payment.amount:
                 continue  # the money went back already: the order stays unpaid (and expires)

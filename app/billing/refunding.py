@@ -9,8 +9,8 @@ gets one credit note. The attempt itself is applied by a compare-and-set
 apply it.
 """
 
-from app import audit
-from app.billing import refund_claims
+from app import audit, outbox
+from app.billing import emails, refund_claims
 from app.billing.fulfilment import (
     _flag,
     apply_full_refund,
@@ -20,9 +20,9 @@ from app.billing.fulfilment import (
     record_partial_refund,
 )
 from app.billing.gateway import GatewayError
-from app.billing.invoices import attachment, credit_for_packs
+from app.billing.invoices import credit_for_packs
+from app.billing.outcomes import Outcome, OutcomeCode, ignored
 from app.licensing.issuing import issue_next_certificate
-from app.mail import queue_email
 from app.models import OrderStatus, RefundKind, RefundStatus
 
 
@@ -65,7 +65,7 @@ def apply_attempt(session, attempt, refund_id, settings, now):
         return None
     audit.record(
         attempt.actor,
-        "order.refund",
+        audit.AuditAction.ORDER_REFUND,
         order=order,
         license=order.license,
         reason=attempt.reason,
@@ -106,21 +106,15 @@ def _apply_packs(session, order, attempt, settings, now):
         tax_cents=tax,
         note=f"Refund of {packs} of the {order.packs} packs of order #{order.id} ({removed} accounts).",
     )
-    queue_email(
-        order.user.email,
-        f"Part of order {order.id} refunded: new certificate for license {license.code}",
-        "partial_refund",
-        attachments=[certificate.attachment(), attachment(credit_note)],
-        credit_note=credit_note,
-        order=order,
-        license=license,
-        certificate=certificate,
-        amount_cents=amount,
-        accounts_removed=removed,
+    outbox.add(
+        session,
+        emails.partial_refund(
+            order, license, certificate, credit_note, amount_cents=amount, accounts_removed=removed
+        ),
     )
     audit.record(
         attempt.actor,
-        "order.partial_refund",
+        audit.AuditAction.ORDER_PARTIAL_REFUND,
         order=order,
         license=license,
         reason=attempt.reason,
@@ -165,9 +159,13 @@ def charge_refunded(session, order, charge, reason, settings, now):
     refunded = charge.get("amount_refunded") or 0
     if (own or under_way) and refunded <= order.refunded_cents + under_way:
         if applied:
-            return "the portal's refund applied"
-        return "the portal's refund, applied already" if not under_way else "the portal's refund is under way"
+            return Outcome(OutcomeCode.OWN_REFUND, "the portal's refund applied")
+        if under_way:
+            return Outcome(OutcomeCode.OWN_REFUND, "the portal's refund is under way: its attempt applies it")
+        return ignored("the portal's refund is applied already")
     if not charge.get("refunded") and refunded < charge.get("amount", 0):
         return record_partial_refund(session, order, refunded - under_way, settings, now)
     certificate = apply_full_refund(session, order, settings, now, reason)
-    return "order refunded" if certificate else f"ignored: the order is {order.status}"
+    if certificate is None:
+        return ignored(f"the order is {order.status}")
+    return Outcome(OutcomeCode.REFUNDED, "order refunded")

@@ -185,7 +185,6 @@ def order_page(order_id):
         waiting=state.waiting,
         needs_authentication=state.needs_authentication,
         refusal=payments.payment_refusal(order) if order.status in PAYABLE else None,
-        status_label=payments.status_label(order.status),
     )
 
 
@@ -259,18 +258,18 @@ def submit_payment(order_id):
     payment_method = body.get("payment_method") if isinstance(body, dict) else None
     attempt = payments.submit_payment(db.session, current_gateway(), order, payment_method, datetime.now(UTC))
     match attempt.kind:
-        case "invalid" | "rejected":
+        case payments.AttemptKind.INVALID | payments.AttemptKind.REJECTED:
             return jsonify(error=attempt.message), 400
-        case "refused":
+        case payments.AttemptKind.REFUSED:
             return jsonify(error=attempt.message), 409
-        case "not_payable":
+        case payments.AttemptKind.NOT_PAYABLE:
             return jsonify(status=order.status, redirect=order_url), 409
-        case "unavailable":
+        case payments.AttemptKind.UNAVAILABLE:
             return jsonify(error=attempt.message, retry=True), 502
-        case "declined":
-            return jsonify(status="declined", error=attempt.message), 402
-        case "requires_action":
-            return jsonify(status="requires_action", client_secret=attempt.client_secret)
+        case payments.AttemptKind.DECLINED:
+            return jsonify(status=attempt.kind, error=attempt.message), 402
+        case payments.AttemptKind.REQUIRES_ACTION:
+            return jsonify(status=attempt.kind, client_secret=attempt.client_secret)
         case _:
             return jsonify(status=attempt.status, redirect=order_url)
 

@@ -18,7 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.billing import refund_claims, refunding
+from app import outbox
+from app.billing import emails, refund_claims, refunding
 from app.billing.fulfilment import (
     FulfilmentSettings,
     close_dispute,
@@ -27,10 +28,10 @@ from app.billing.fulfilment import (
     locked_order,
     open_dispute,
 )
-from app.billing.gateway import GatewayError, InvalidWebhook, PaymentInfo
+from app.billing.gateway import DisputeStatus, GatewayError, InvalidWebhook, PaymentStatus, payment_info
 from app.billing.orders import SETTLED, UNPAID, fail_order
+from app.billing.outcomes import Outcome, OutcomeCode, ignored
 from app.extensions import csrf, db
-from app.mail import queue_email
 from app.models import Order, RefundKind, StripeEvent
 from app.web.services import current_gateway, current_keyring, current_terms
 
@@ -40,7 +41,8 @@ bp = Blueprint("webhooks", __name__)
 
 OUTCOME_LENGTH = 100
 ERROR_LENGTH = 2000
-WON_DISPUTE_STATUSES = ("won", "warning_closed")
+WON_DISPUTE_STATUSES = (DisputeStatus.WON, DisputeStatus.WARNING_CLOSED)
+ALREADY_PROCESSED = Outcome(OutcomeCode.ALREADY_PROCESSED, "already processed")
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Delivery:
     """The answer to one webhook delivery."""
 
     status_code: int
-    outcome: str
+    outcome: Outcome
 
 
 @bp.post("/webhooks/stripe")
@@ -63,17 +65,17 @@ def stripe_webhook():
         return jsonify(error="The portal cannot verify webhooks at the moment."), 500
     settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms(), gateway=current_gateway())
     delivery = receive_event(db.session, event, settings, datetime.now(UTC))
-    return jsonify(outcome=delivery.outcome), delivery.status_code
+    return jsonify(outcome=delivery.outcome.sentence, code=delivery.outcome.code), delivery.status_code
 
 
 def receive_event(session, event, settings, now):
     """Store a verified event, then process it unless that was done already. Returns a ``Delivery``."""
     if not _well_formed(event):
         log.warning("malformed Stripe event refused: %.300r", event)
-        return Delivery(400, "not a Stripe event")
+        return Delivery(400, Outcome(OutcomeCode.NOT_AN_EVENT, "not a Stripe event"))
     event_id, processed = _store(session, event, now)
     if processed:
-        return Delivery(200, "already processed")
+        return Delivery(200, ALREADY_PROCESSED)
     try:
         outcome = commit_exactly_once(session, lambda: _process(session, event_id, event, settings, now))
     except MALFORMED as error:
@@ -88,7 +90,7 @@ def receive_event(session, event, settings, now):
             .values(error=f"{type(error).__name__}: {error}"[:ERROR_LENGTH])
         )
         session.commit()
-        return Delivery(500, "error")
+        return Delivery(500, Outcome(OutcomeCode.ERROR, "error"))
     return Delivery(200, outcome)
 
 
@@ -117,18 +119,18 @@ def _refuse_stored(session, event_id, event, error):
         .values(error=f"malformed: {type(error).__name__}: {error}"[:ERROR_LENGTH])
     )
     session.commit()
-    return Delivery(400, "malformed event")
+    return Delivery(400, Outcome(OutcomeCode.MALFORMED, "malformed event"))
 
 
 def handle_event(session, event, settings, now):  # noqa: C901 (one branch per Stripe event type)
-    """Apply one verified Stripe event to the orders; returns what happened, in words."""
+    """Apply one verified Stripe event to the orders; returns what happened (an ``Outcome``)."""
     obj = event["data"]["object"]
     match event["type"]:
         case "payment_intent.succeeded":
             order = _order_for_intent(session, obj)
             if order is None:
-                return "ignored: no order of this portal"
-            return fulfil_order(session, order, _payment_of(obj), settings, now)
+                return ignored("no order of this portal")
+            return fulfil_order(session, order, payment_info(obj), settings, now)
         case "payment_intent.payment_failed":
             return _payment_failed(session, obj)
         case "charge.refunded":
@@ -136,24 +138,24 @@ def handle_event(session, event, settings, now):  # noqa: C901 (one branch per S
         case "charge.dispute.created":
             order = _order_for_payment(session, obj.get("payment_intent"))
             if order is None:
-                return "ignored: no order for this dispute"
+                return ignored("no order for this dispute")
             # Under the order's lock: a closing delivered at the same moment is either stored by now
             # (and seen here) or waits for this one and then finds the order disputed.
             order = locked_order(session, order)
             if _dispute_closed_already(session, obj.get("id")):
                 # Stripe delivers in any order: the closing came first and stands.
-                return "ignored: the dispute is closed already"
+                return ignored("the dispute is closed already")
             return open_dispute(session, order)
         case "charge.dispute.closed":
             order = _order_for_payment(session, obj.get("payment_intent"))
             if order is None:
-                return "ignored: no order for this dispute"
-            if obj.get("status") not in (*WON_DISPUTE_STATUSES, "lost"):
-                return f"ignored: the dispute is {obj.get('status')}"
+                return ignored("no order for this dispute")
+            if obj.get("status") not in (*WON_DISPUTE_STATUSES, DisputeStatus.LOST):
+                return ignored(f"the dispute is {obj.get('status')}")
             won = obj["status"] in WON_DISPUTE_STATUSES
             return close_dispute(session, order, won, settings, now)
         case other:
-            return f"ignored: {other} is not handled"
+            return ignored(f"{other} is not handled")
 
 
 def _store(session, event, now):
@@ -181,24 +183,26 @@ def _process(session, event_id, event, settings, now):
     marked = session.execute(
         update(StripeEvent)
         .where(StripeEvent.id == event_id, StripeEvent.processed_at.is_(None))
-        .values(processed_at=now, outcome=outcome[:OUTCOME_LENGTH], error=None)
+        .values(
+            processed_at=now, outcome=outcome.sentence[:OUTCOME_LENGTH], outcome_code=outcome.code, error=None
+        )
     ).rowcount
     # Another delivery of the same event processed it meanwhile; its outcome stands.
-    return outcome if marked else "already processed"
+    return outcome if marked else ALREADY_PROCESSED
 
 
 def _payment_failed(session, intent):
     order = _order_for_intent(session, intent)
     if order is None:
-        return "ignored: no order of this portal"
+        return ignored("no order of this portal")
     if _earlier_attempt(order, intent):
-        return "ignored: an earlier attempt failed, a later one is under way"
+        return ignored("an earlier attempt failed, a later one is under way")
     message = (intent.get("last_payment_error") or {}).get("message") or "The payment failed."
     if not fail_order(session, order, message):
-        return f"ignored: the order is {order.status}"
+        return ignored(f"the order is {order.status}")
     order.stripe_payment_intent_id = intent["id"]
-    queue_email(order.user.email, f"Payment for order {order.id} failed", "payment_failed", order=order)
-    return "order failed"
+    outbox.add(session, emails.payment_failed(order))
+    return Outcome(OutcomeCode.ORDER_FAILED, "order failed")
 
 
 def _earlier_attempt(order, intent):
@@ -223,7 +227,7 @@ def _dispute_closed_already(session, dispute_id):
 
 def _charge_refunded(session, charge, settings, now):
     if any(attempt.kind == RefundKind.EXTRA for attempt, _ in refunding.portal_refunds(session, charge)):
-        return "ignored: the portal's refund of an extra payment"
+        return ignored("the portal's refund of an extra payment")
     order = _order_for_payment(session, charge.get("payment_intent"))
     if order is not None and order.status in UNPAID and settings.gateway is not None:
         # The refund arrived before the payment's own success: settle the payment first,
@@ -239,7 +243,7 @@ def _keep_refund(session, charge, settings, now):
     or reconcile finds the order, which then applies it."""
     payment_intent_id = _id_of(charge.get("payment_intent"))
     if not payment_intent_id or not isinstance(payment_intent_id, str):
-        return "ignored: no order for this charge"
+        return ignored("no order for this charge")
     refund_claims.keep_refund(
         session, payment_intent_id, charge.get("amount_refunded") or 0, _refund_reason(charge), now
     )
@@ -251,7 +255,7 @@ def _keep_refund(session, charge, settings, now):
         and refund_claims.take_kept_refund(session, order, payment_intent_id, now)
     ):
         return refunding.charge_refunded(session, order, charge, _refund_reason(charge), settings, now)
-    return "kept: no order for this payment yet"
+    return Outcome(OutcomeCode.KEPT, "kept: no order for this payment yet")
 
 
 def _fulfil_from_stripe(session, payment_intent_id, settings, now):
@@ -265,7 +269,7 @@ def _fulfil_from_stripe(session, payment_intent_id, settings, now):
     # Another installation sharing the Stripe account numbers its orders too.
     if order is None or order.user.stripe_customer_id != payment.customer_id:
         return None
-    if payment.status == "succeeded":
+    if payment.status == PaymentStatus.SUCCEEDED:
         fulfil_order(session, order, payment, settings, now)
     return order if order.stripe_payment_intent_id == payment.id else None
 
@@ -304,20 +308,3 @@ def _order_for_payment(session, payment_intent):
 def _id_of(value):
     """Stripe sends a related object as its id, or expanded (localstripe expands some)."""
     return value.get("id") if isinstance(value, dict) else value
-
-
-def _payment_of(intent):
-    charge = intent.get("latest_charge")
-    card = {}
-    if isinstance(charge, dict):
-        card = (charge.get("payment_method_details") or {}).get("card") or {}
-    return PaymentInfo(
-        id=intent["id"],
-        status=intent["status"],
-        client_secret=None,
-        amount=intent["amount"],
-        currency=intent["currency"],
-        card_brand=card.get("brand"),
-        card_last4=card.get("last4"),
-        decline_message=(intent.get("last_payment_error") or {}).get("message"),
-    )

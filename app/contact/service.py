@@ -5,8 +5,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.mail import queue_email
+from app import outbox
 from app.models import License, LicenseKind, LicenseStatus, SupportMessage
+from app.outbox import Email
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,27 @@ def send_support_message(session, user, license, subject, body, support_email):
     )
     session.add(message)
     session.flush()
-    queue_email(
-        support_email,
-        f"[Support #{message.id}] {subject}",
-        "support_message",
-        reply_to=user.email,
-        message=message,
-        customer=user,
-        license=license,
+    about = (
+        {"license_code": license.code, "license_kind": license.kind, "license_accounts": license.accounts}
+        if license
+        else {}
+    )
+    outbox.add(
+        session,
+        Email(
+            support_email,
+            f"[Support #{message.id}] {subject}",
+            "support_message",
+            {
+                "customer_id": user.id,
+                "customer_email": user.email,
+                "customer_company": user.company,
+                "message_subject": message.subject,
+                "message_body": message.body,
+                **about,
+            },
+            reply_to=user.email,
+        ),
     )
     return message
 

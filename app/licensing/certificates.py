@@ -1,12 +1,12 @@
 """Issuing License Certificates: claims in, signed armored text out.
 
-Encoding, armor and verification are the extractor's, so what the portal signs
-is exactly what a control panel checks.
+Encoding, armor and verification are the extractor's certificate format, so what the
+portal signs is exactly what a control panel checks.
 """
 
 from datetime import UTC, datetime
 
-from app.licensing.extractor import (
+from app.licensing.extractor.certificate_format import (
     FORMAT_VERSION,
     BadSignature,
     CertificateError,

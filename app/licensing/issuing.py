@@ -5,7 +5,7 @@ Plain functions taking a session and what they need; the caller commits.
 
 from datetime import timedelta
 
-from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -101,26 +101,22 @@ def license_by_code(session, code):
     return session.scalar(select(License).where(License.code == normalize_license_code(code)))
 
 
-# Built once: My licenses runs it on every view.
-LICENSES_OF = (
-    select(License)
-    .where(License.owner_id == bindparam("owner_id"))
-    .order_by(License.created_at.desc())
-    .options(
-        joinedload(License.latest_certificate).load_only(
-            Certificate.id, Certificate.license_id, Certificate.serial, Certificate.issued_at
-        )
-    )
-)
-
-
 def licenses_of(session, user):
     """The user's licenses, newest first, each with its latest certificate's serial and date.
 
     One statement: a list shows each license's current certificate, never the signed text of
     every certificate ever issued.
     """
-    return session.scalars(LICENSES_OF, {"owner_id": user.id}).all()
+    return session.scalars(
+        select(License)
+        .where(License.owner_id == user.id)
+        .order_by(License.created_at.desc())
+        .options(
+            joinedload(License.latest_certificate).load_only(
+                Certificate.id, Certificate.license_id, Certificate.serial, Certificate.issued_at
+            )
+        )
+    ).all()
 
 
 def license_policy(license, created_accounts, now, terms):

@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from app.licensing.extractor import (
+from app.licensing.extractor.public_keys import (
     KEY_ALGORITHM,
     KeySetError,
     endorsement_input,

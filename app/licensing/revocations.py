@@ -10,15 +10,13 @@ Derived from the certificates themselves, so it needs no table of its own.
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from app.licensing.extractor import (
+from app.licensing.extractor.certificate_format import (
     FORMAT_VERSION,
     REVOCATIONS_LABEL,
     REVOCATIONS_PREFIX,
-    RevocationEntry,
-    RevocationList,
     armor,
-    encode_revocations,
 )
+from app.licensing.extractor.revocation_list import RevocationEntry, RevocationList, encode_revocations
 from app.models import Certificate, License
 
 

@@ -33,18 +33,19 @@ class UsageChart:
     markers: tuple  # (x, y, UsagePoint)
 
 
-def grace_limit(licensed, grace_percent=10):
-    """The lowest number of created accounts that is BLOCKED: 100·(C − L) ≥ g·L."""
+def grace_limit(licensed, *, grace_percent):
+    """The lowest number of created accounts that is BLOCKED: 100·(C − L) ≥ g·L, g the grace percent."""
     return licensed + -(-grace_percent * licensed // 100) if licensed else 1
 
 
-def usage_chart(points, grace_percent=10):
+def usage_chart(points, *, grace_percent):
     """The chart of `points` (oldest first); None when there is nothing to draw."""
     if not points:
         return None
     start, end = points[0].at, points[-1].at
     span = max((end - start).total_seconds(), 1.0)
-    top = max(max(p.created for p in points), max(grace_limit(p.licensed, grace_percent) for p in points), 1)
+    limits = [grace_limit(p.licensed, grace_percent=grace_percent) for p in points]
+    top = max(max(p.created for p in points), max(limits), 1)
     top = _round_up(top * 1.1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
@@ -73,7 +74,7 @@ def usage_chart(points, grace_percent=10):
         height=HEIGHT,
         created=" ".join(f"{x(p.at)},{y(p.created)}" for p in points),
         licensed=steps([p.licensed for p in points]),
-        grace=steps([grace_limit(p.licensed, grace_percent) for p in points]),
+        grace=steps(limits),
         y_ticks=ticks,
         x_labels=labels,
         markers=tuple((x(p.at), y(p.created), p) for p in points),
@@ -91,7 +92,7 @@ def _round_up(value):
     return 10 * magnitude
 
 
-def crossing_date(points, grace_percent=10, min_span=timedelta(hours=1)):
+def crossing_date(points, *, grace_percent, min_span=timedelta(hours=1)):
     """When the created accounts' linear trend reaches the grace line of the latest licensed accounts.
 
     None when there are too few reports, usage is flat or falling, or the
@@ -99,7 +100,7 @@ def crossing_date(points, grace_percent=10, min_span=timedelta(hours=1)):
     """
     if len(points) < 2 or points[-1].at - points[0].at < min_span:
         return None
-    limit = grace_limit(points[-1].licensed, grace_percent)
+    limit = grace_limit(points[-1].licensed, grace_percent=grace_percent)
     if points[-1].created >= limit:
         return None
     origin = points[0].at

@@ -10,7 +10,7 @@ from app.models.outbox import OutboxMessage
 from app.models.refund import RefundAttempt, RefundKind, RefundStatus
 from app.models.sign_in import SignInSession
 from app.models.support import AuditEntry, TrialRequest, TrialRequestStatus
-from app.models.user import RecordsVersion, User
+from app.models.user import User
 
 __all__ = [
     "AuditEntry",
@@ -28,7 +28,6 @@ __all__ = [
     "OrderStatus",
     "OutboxMessage",
     "PaymentAttempt",
-    "RecordsVersion",
     "RefundAttempt",
     "RefundKind",
     "RefundStatus",

@@ -1,6 +1,6 @@
 """Licenses and the certificates issued for them."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -70,13 +70,6 @@ class License(db.Model):
             return None
         seconds = (self.trial_expires_at - now).total_seconds()
         return max(0, -int(-seconds // 86400))  # whole days, rounded up
-
-    def trial_changes_at(self, now):
-        """When time alone next changes the trial's days left or status (None: not a running trial)."""
-        days = self.trial_days_left(now)
-        if not days:  # None: not a trial; 0: ended already
-            return None
-        return self.trial_expires_at - timedelta(days=days - 1)  # the last day's change is the end
 
     @property
     def current_certificate(self):

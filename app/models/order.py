@@ -11,16 +11,44 @@ from app.models.base import UTCDateTime, utcnow
 
 
 class OrderStatus(StrEnum):
-    PENDING = "pending"
-    PROCESSING = "processing"  # a card submission holds the order while Stripe is asked
-    PAID = "paid"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    REFUNDED = "refunded"
-    DISPUTED = "disputed"
+    """An order's state, stored as its value, with its label: the customer's and support's word for it."""
+
+    def __new__(cls, value, label):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    PENDING = "pending", "pending"
+    PROCESSING = "processing", "being paid"  # a card submission holds the order while Stripe is asked
+    PAID = "paid", "paid"
+    FAILED = "failed", "failed"
+    CANCELLED = "cancelled", "cancelled"
+    REFUNDED = "refunded", "refunded"
+    DISPUTED = "disputed", "disputed"
 
 
 ORDER_STATUSES = tuple(OrderStatus)
+
+ORDER_TRANSITIONS = {
+    OrderStatus.PENDING: {
+        OrderStatus.PROCESSING,
+        OrderStatus.PAID,
+        OrderStatus.FAILED,
+        OrderStatus.CANCELLED,
+    },
+    OrderStatus.PROCESSING: {OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.FAILED},
+    OrderStatus.FAILED: {OrderStatus.PROCESSING, OrderStatus.PAID, OrderStatus.CANCELLED},
+    OrderStatus.PAID: {OrderStatus.DISPUTED, OrderStatus.REFUNDED},
+    OrderStatus.DISPUTED: {OrderStatus.PAID, OrderStatus.REFUNDED},
+    OrderStatus.CANCELLED: set(),
+    OrderStatus.REFUNDED: set(),
+}
+"""The states an order may move to from each state; ``move_order`` enforces it.
+
+A payment may succeed whatever the portal last heard (pending, being paid,
+failed); a paid order is never payable again; cancelled and refunded are final.
+"""
 
 
 def _net_default(context):
@@ -69,6 +97,10 @@ class Order(db.Model):
     license = relationship("License")
     attempts = relationship("PaymentAttempt", order_by="PaymentAttempt.id", back_populates="order")
 
+    @property
+    def status_label(self):
+        return OrderStatus(self.status).label
+
     def __repr__(self):
         return f"<Order {self.id} {self.status} {self.accounts}>"
 
@@ -100,5 +132,7 @@ class StripeEvent(db.Model):
     payload: Mapped[dict] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What processing did: the sentence for people, and its short code (app/billing/outcomes.py).
     outcome: Mapped[str | None] = mapped_column(String(100))
+    outcome_code: Mapped[str | None] = mapped_column(String(30))
     error: Mapped[str | None] = mapped_column(Text)

@@ -16,8 +16,12 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     reply_to: Mapped[str | None] = mapped_column(String(254))
-    text_body: Mapped[str] = mapped_column(Text)
-    html_body: Mapped[str] = mapped_column(Text)
+    # What to send: the template under templates/email/ and its values (app/outbox.py).
+    template: Mapped[str | None] = mapped_column(String(100))
+    template_values: Mapped[dict | None] = mapped_column(JSON)
+    # Drawn from the template by the worker when it sends, and kept as sent.
+    text_body: Mapped[str | None] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
     # [{"filename": ..., "content_type": ..., "content": text, "encoding": "base64" for a binary file}]
     attachments: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)

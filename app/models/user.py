@@ -3,33 +3,15 @@
 import secrets
 from datetime import datetime
 
-from argon2.exceptions import InvalidHashError
-from argon2.profiles import RFC_9106_LOW_MEMORY
 from flask_login import UserMixin
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
-from app.passwords import SerialHasher
 
 ROLES = ("customer", "support", "admin")
 STAFF_ROLES = ("support", "admin")
-
-# Argon2 with argon2-cffi's defaults (RFC 9106, low-memory profile) until the app configures it.
-_hasher = SerialHasher(
-    RFC_9106_LOW_MEMORY.time_cost, RFC_9106_LOW_MEMORY.memory_cost, RFC_9106_LOW_MEMORY.parallelism
-)
-
-
-def configure_password_hashing(time_cost, memory_cost, parallelism):
-    """Hash new passwords with these Argon2 parameters (memory in KiB).
-
-    A hash records its own parameters, so passwords hashed with other ones still verify.
-    """
-    global _hasher, _DUMMY_HASH
-    _hasher = SerialHasher(time_cost, memory_cost, parallelism)
-    _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
 
 def normalize_email(email):
@@ -65,19 +47,6 @@ class User(UserMixin, db.Model):
             self.staff_since = utcnow()
         return role
 
-    def set_password(self, password):
-        self.password_hash = _hasher.hash(password)
-        # Signing in elsewhere and links issued before are invalidated by a new password.
-        self.end_all_sessions()
-
-    def check_password(self, password):
-        if not self.password_hash:
-            return False
-        try:
-            return _hasher.verify(self.password_hash, password)
-        except InvalidHashError:
-            return False
-
     def get_id(self):
         # The signed-in session's key lets logout and "Sign out everywhere" end it on the server.
         return f"{self.id}:{self.session_token}:{getattr(self, 'sign_in_key', '')}"
@@ -112,26 +81,3 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.role}>"
-
-
-def check_password_dummy(password):
-    """Spend the time of a real check, so unknown emails answer as slowly as known ones."""
-    _hasher.verify(_DUMMY_HASH, password)
-    return False
-
-
-# Made by configure_password_hashing, which create_app calls: importing this module hashes nothing.
-_DUMMY_HASH = None
-
-
-class RecordsVersion(db.Model):
-    """How many times a user's licenses, certificates, orders or trial requests have changed.
-
-    Written only by the database's triggers (migration 0014), never by the app; a user whose
-    records never changed has no row. My licenses keeps its page under this number.
-    """
-
-    __tablename__ = "records_versions"
-
-    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    version: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -35,11 +35,13 @@ class PortalCollector:
         paid.add_metric([], session.scalar(select(func.count()).where(Order.paid_at.is_not(None))) or 0)
         yield paid
         webhooks = CounterMetricFamily(
-            "portal_webhook_events", "Stripe webhook events by type and outcome.", labels=["type", "outcome"]
+            "portal_webhook_events",
+            "Stripe webhook events by type and outcome code (never the outcome's sentence, which names ids).",
+            labels=["type", "outcome"],
         )
         rows = session.execute(
-            select(StripeEvent.type, StripeEvent.outcome, func.count()).group_by(
-                StripeEvent.type, StripeEvent.outcome
+            select(StripeEvent.type, StripeEvent.outcome_code, func.count()).group_by(
+                StripeEvent.type, StripeEvent.outcome_code
             )
         )
         for event_type, outcome, count in rows:

@@ -8,13 +8,12 @@ from flask_login import current_user, login_required
 from app.api.installations import release
 from app.api.usage import license_usage
 from app.auth.forms import ResendConfirmationForm
-from app.billing.orders import OPEN_ORDERS_SHOWN_FOR, orders_awaiting_payment
+from app.billing.orders import orders_awaiting_payment
 from app.extensions import db
 from app.licensing.issuing import license_policy, licenses_of
 from app.models import Installation
 from app.trials.service import trial_standing
 from app.web.lookups import certificate_response, license_certificate, own_license
-from app.web.page_cache import cached_page
 from app.web.services import current_keyring, current_terms
 
 bp = Blueprint("portal", __name__)
@@ -30,30 +29,17 @@ def index():
 @bp.route("/licenses")
 @login_required
 def home():
-    return cached_page(_draw_home)
-
-
-def _draw_home():
     now = datetime.now(UTC)
     licenses = licenses_of(db.session, current_user)
-    open_orders = orders_awaiting_payment(db.session, current_user, now)
-    page = render_template(
+    return render_template(
         "portal/home.html",
         licenses=licenses,
         standing=None if current_user.is_staff else trial_standing(db.session, current_user, licenses),
-        open_orders=open_orders,
+        open_orders=orders_awaiting_payment(db.session, current_user, now),
         now=now,
         # The form (and its CSRF token) only for the banner an unconfirmed customer sees.
         resend_form=None if current_user.is_confirmed else ResendConfirmationForm(),
     )
-    return page, _next_change(now, licenses, open_orders)
-
-
-def _next_change(now, licenses, open_orders):
-    """When time alone changes My licenses: a trial's next day or its end, an order leaving the week shown."""
-    moments = [order.created_at + OPEN_ORDERS_SHOWN_FOR for order in open_orders]
-    moments += [license.trial_changes_at(now) for license in licenses]
-    return min((moment for moment in moments if moment is not None), default=None)
 
 
 @bp.route("/licenses/<code>")

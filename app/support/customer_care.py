@@ -2,10 +2,10 @@
 
 from sqlalchemy import select
 
-from app import audit
+from app import audit, outbox
 from app.exceptions import PortalError
-from app.mail import queue_email
 from app.models import CustomerNote, SupportMessage
+from app.outbox import Email
 
 MAX_NOTE_LENGTH = 5000
 
@@ -18,7 +18,7 @@ def add_note(session, actor, customer, body):
         raise PortalError(f"Keep a note under {MAX_NOTE_LENGTH:,} characters; nothing was saved.")
     note = CustomerNote(customer_id=customer.id, author_id=actor.id, body=body)
     session.add(note)
-    audit.record(actor, "customer.note", customer=customer)
+    audit.record(actor, audit.AuditAction.CUSTOMER_NOTE, customer=customer)
     return note
 
 
@@ -26,8 +26,8 @@ def resend_confirmation(session, actor, customer, link):
     """Email the customer a new confirmation link (``link``), unless the address is confirmed."""
     if customer.is_confirmed:
         raise PortalError(f"{customer.email} is already confirmed; no email was sent.")
-    queue_email(customer.email, "Confirm your email address", "confirm", user=customer, link=link)
-    audit.record(actor, "customer.resend_confirmation", customer=customer)
+    outbox.add(session, Email(customer.email, "Confirm your email address", "confirm", {"link": link}))
+    audit.record(actor, audit.AuditAction.CUSTOMER_RESEND_CONFIRMATION, customer=customer)
     return customer
 
 
@@ -35,8 +35,8 @@ def send_password_reset(session, actor, customer, link):
     """Email the customer a link (``link``) to choose a new password."""
     if not customer.is_active:
         raise PortalError(f"{customer.email} is disabled; enable the account before sending a reset link.")
-    queue_email(customer.email, "Reset your password", "reset", user=customer, link=link)
-    audit.record(actor, "customer.send_reset", customer=customer)
+    outbox.add(session, Email(customer.email, "Reset your password", "reset", {"link": link}))
+    audit.record(actor, audit.AuditAction.CUSTOMER_SEND_RESET, customer=customer)
     return customer
 
 

@@ -6,11 +6,11 @@ state change is a conditional UPDATE, so two agents at once change it once.
 
 from sqlalchemy import update
 
-from app import audit
+from app import audit, outbox
 from app.exceptions import PortalError
 from app.licensing.issuing import issue_next_certificate
-from app.mail import queue_email
 from app.models import License, LicenseStatus
+from app.outbox import Email
 
 
 class LicenseActionError(PortalError):
@@ -26,13 +26,17 @@ def revoke_license(session, license, actor, *, reason, keyring, terms, now):
         session, license, LicenseStatus.ACTIVE, LicenseStatus.REVOKED, revoked_reason=reason, now=now
     )
     certificate = issue_next_certificate(session, license, keyring, terms, reason="revocation", now=now)
-    audit.record(actor, "license.revoke", license=license, reason=reason, serial=certificate.serial)
-    queue_email(
-        license.owner.email,
-        f"Your license {license.code} is revoked",
-        "license_revoked",
-        license=license,
-        reason=reason,
+    audit.record(
+        actor, audit.AuditAction.LICENSE_REVOKE, license=license, reason=reason, serial=certificate.serial
+    )
+    outbox.add(
+        session,
+        Email(
+            license.owner.email,
+            f"Your license {license.code} is revoked",
+            "license_revoked",
+            {"license_code": license.code, "reason": reason},
+        ),
     )
     return certificate
 
@@ -45,18 +49,24 @@ def reinstate_license(session, license, actor, *, reason, keyring, terms, now):
     certificate = issue_next_certificate(session, license, keyring, terms, reason="reinstatement", now=now)
     audit.record(
         actor,
-        "license.reinstate",
+        audit.AuditAction.LICENSE_REINSTATE,
         license=license,
         reason=(reason or "").strip() or None,
         serial=certificate.serial,
     )
-    queue_email(
-        license.owner.email,
-        f"Your license {license.code} is active again",
-        "license_reinstated",
-        license=license,
-        certificate=certificate,
-        attachments=[certificate.attachment()],
+    outbox.add(
+        session,
+        Email(
+            license.owner.email,
+            f"Your license {license.code} is active again",
+            "license_reinstated",
+            {
+                "license_code": license.code,
+                "certificate_serial": certificate.serial,
+                "certificate_filename": certificate.filename,
+            },
+            attachments=(certificate.attachment(),),
+        ),
     )
     return certificate
 

@@ -5,12 +5,12 @@ Plain functions taking a session and what they need; the caller commits.
 
 from sqlalchemy import select
 
-from app import audit
+from app import audit, outbox
 from app.exceptions import PortalError
-from app.mail import queue_email
 from app.models import User
 from app.models.sign_in import end_sessions
 from app.models.user import ROLES, STAFF_ROLES, normalize_email
+from app.outbox import Email
 
 
 class StaffError(PortalError):
@@ -34,14 +34,20 @@ def invite_staff(session, actor, *, email, role, now, set_password_link):
     user = User(email=email, role=role, password_hash="", created_at=now)
     session.add(user)
     session.flush()
-    audit.record(actor, "staff.invite", customer=user, role=role)
-    queue_email(
-        user.email,
-        "You are invited to the License Portal support console",
-        "staff_invite",
-        user=user,
-        inviter=actor,
-        link=set_password_link(user),
+    audit.record(actor, audit.AuditAction.STAFF_INVITE, customer=user, role=role)
+    outbox.add(
+        session,
+        Email(
+            user.email,
+            "You are invited to the License Portal support console",
+            "staff_invite",
+            {
+                "user_email": user.email,
+                "user_role": user.role,
+                "inviter_email": actor.email,
+                "link": set_password_link(user),
+            },
+        ),
     )
     return user
 
@@ -55,7 +61,7 @@ def change_role(session, actor, user, role):
         raise StaffError(f"{user.email} is already {role}.")
     previous, user.role = user.role, role
     user.end_all_sessions()  # what the user may do changed: they sign in again
-    audit.record(actor, "staff.role", customer=user, previous=previous, role=role)
+    audit.record(actor, audit.AuditAction.STAFF_ROLE, customer=user, previous=previous, role=role)
     return user
 
 
@@ -67,7 +73,7 @@ def disable_user(session, actor, user, *, now):
         raise StaffError(f"{user.email} is already disabled.")
     user.disabled_at = now
     end_sessions(session, user, now=now)
-    audit.record(actor, "staff.disable", customer=user)
+    audit.record(actor, audit.AuditAction.STAFF_DISABLE, customer=user)
     return user
 
 
@@ -75,7 +81,7 @@ def enable_user(session, actor, user):
     if user.disabled_at is None:
         raise StaffError(f"{user.email} is not disabled.")
     user.disabled_at = None
-    audit.record(actor, "staff.enable", customer=user)
+    audit.record(actor, audit.AuditAction.STAFF_ENABLE, customer=user)
     return user
 
 
@@ -85,5 +91,5 @@ def reset_two_factor(session, actor, user, *, now):
         raise StaffError(f"{user.email} has no second factor set up.")
     user.totp_secret = user.totp_confirmed_at = user.totp_last_step = user.recovery_code_hashes = None
     end_sessions(session, user, now=now)
-    audit.record(actor, "staff.two_factor_reset", customer=user)
+    audit.record(actor, audit.AuditAction.STAFF_TWO_FACTOR_RESET, customer=user)
     return user

@@ -11,8 +11,9 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select, update
 
-from app.mail import queue_email
+from app import outbox
 from app.models import License, LicenseKind, LicenseStatus, User
+from app.outbox import Email
 
 WARN_DAYS = 7
 # A trial that ended longer ago than this is not told it "ends today" (e.g. on a first run).
@@ -48,12 +49,14 @@ def send_trial_notices(session, now, *, warn_days=WARN_DAYS):
     ).all():
         if _claim(session, license, License.trial_warned_at, now):
             days_left = license.trial_days_left(now)
-            queue_email(
-                license.owner.email,
-                f"Your trial {license.code} ends in {days_left} day{'s' if days_left != 1 else ''}",
-                "trial_ending",
-                license=license,
-                days_left=days_left,
+            outbox.add(
+                session,
+                Email(
+                    license.owner.email,
+                    f"Your trial {license.code} ends in {days_left} day{'s' if days_left != 1 else ''}",
+                    "trial_ending",
+                    {**_trial_facts(license), "days_left": days_left},
+                ),
             )
             warnings += 1
     for license in session.scalars(
@@ -65,15 +68,21 @@ def send_trial_notices(session, now, *, warn_days=WARN_DAYS):
     ).all():
         if _claim(session, license, License.trial_ended_notice_at, now):
             ended = license.status_at(now) == LicenseStatus.EXPIRED
-            queue_email(
-                license.owner.email,
-                f"Your trial {license.code} {'has ended' if ended else 'ends today'}",
-                "trial_ended",
-                license=license,
-                ended=ended,
+            outbox.add(
+                session,
+                Email(
+                    license.owner.email,
+                    f"Your trial {license.code} {'has ended' if ended else 'ends today'}",
+                    "trial_ended",
+                    {**_trial_facts(license), "ended": ended},
+                ),
             )
             endings += 1
     return NoticesSent(warnings, endings)
+
+
+def _trial_facts(license):
+    return {"license_code": license.code, "license_trial_expires_at": license.trial_expires_at}
 
 
 def _claim(session, license, column, now):

@@ -9,14 +9,14 @@ at once change it once, and the second is told what happened instead.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import audit
+from app import audit, outbox
 from app.exceptions import PortalError
 from app.licensing.issuing import issue_next_certificate, new_license
-from app.mail import queue_email
 from app.models import License, LicenseKind, LicenseStatus, TrialRequest, TrialRequestStatus
+from app.outbox import Email
 
 MAX_EXTENSION_DAYS = 30
 
@@ -50,28 +50,22 @@ CUSTOMER_MESSAGES = {
 }
 
 
-# The latest request and whether any was approved, in one statement built once (My licenses runs it).
-LATEST_REQUEST = (
-    select(
-        TrialRequest,
-        select(TrialRequest.id)
-        .where(
-            TrialRequest.user_id == bindparam("user_id"), TrialRequest.status == TrialRequestStatus.APPROVED
-        )
-        .exists(),
-    )
-    .where(TrialRequest.user_id == bindparam("user_id"))
-    .order_by(TrialRequest.created_at.desc(), TrialRequest.id.desc())
-    .limit(1)
-)
-
-
 def trial_standing(session, user, licenses=None):
     """The user's trial situation: eligible, or the reason not, with their latest request.
 
     ``licenses``: the user's licenses when the caller has loaded them already (My licenses).
     """
-    row = session.execute(LATEST_REQUEST, {"user_id": user.id}).first()
+    approved_any = (
+        select(TrialRequest.id)
+        .where(TrialRequest.user_id == user.id, TrialRequest.status == TrialRequestStatus.APPROVED)
+        .exists()
+    )
+    row = session.execute(  # the latest request and whether any was approved, in one statement
+        select(TrialRequest, approved_any)
+        .where(TrialRequest.user_id == user.id)
+        .order_by(TrialRequest.created_at.desc(), TrialRequest.id.desc())
+        .limit(1)
+    ).first()
     latest, approved = row if row is not None else (None, False)
     pending = latest if latest is not None and latest.status == TrialRequestStatus.PENDING else None
     if user.is_staff:
@@ -114,12 +108,21 @@ def request_trial(session, user, *, company, hostname, expected_accounts, note, 
         # The same customer submitted twice at once: the database let one through.
         raise TrialError(CUSTOMER_MESSAGES["pending"]) from None
     trial_request.user = user
-    queue_email(
-        support_email,
-        f"Trial request from {company}",
-        "trial_requested",
-        trial_request=trial_request,
-        customer=user,
+    outbox.add(
+        session,
+        Email(
+            support_email,
+            f"Trial request from {company}",
+            "trial_requested",
+            {
+                "customer_email": user.email,
+                "trial_request_company": trial_request.company,
+                "trial_request_hostname": trial_request.hostname,
+                "trial_request_expected_accounts": trial_request.expected_accounts,
+                "trial_request_created_at": trial_request.created_at,
+                "trial_request_note": trial_request.note,
+            },
+        ),
     )
     return trial_request
 
@@ -148,13 +151,13 @@ def approve_request(session, trial_request, actor, *, note, terms, keyring, now)
     trial_request.license_id = license.id
     audit.record(
         actor,
-        "trial.approve",
+        audit.AuditAction.TRIAL_APPROVE,
         license=license,
         reason=note or None,
         trial_request=trial_request.id,
         hostname=trial_request.hostname,
     )
-    _queue_trial_email(license, certificate, note=note)
+    _queue_trial_email(session, license, certificate, note=note)
     return license
 
 
@@ -165,14 +168,21 @@ def deny_request(session, trial_request, actor, *, reason, now):
         raise TrialError("Give a reason for the denial: the customer receives it by email.")
     _decide(session, trial_request, actor, TrialRequestStatus.DENIED, note=reason, now=now)
     customer = trial_request.user
-    audit.record(actor, "trial.deny", customer=customer, reason=reason, trial_request=trial_request.id)
-    queue_email(
-        customer.email,
-        "Your trial request",
-        "trial_denied",
-        customer=customer,
-        trial_request=trial_request,
-        reason=reason,
+    audit.record(
+        actor, audit.AuditAction.TRIAL_DENY, customer=customer, reason=reason, trial_request=trial_request.id
+    )
+    outbox.add(
+        session,
+        Email(
+            customer.email,
+            "Your trial request",
+            "trial_denied",
+            {
+                "trial_request_created_at": trial_request.created_at,
+                "trial_request_hostname": trial_request.hostname,
+                "reason": reason,
+            },
+        ),
     )
     return trial_request
 
@@ -202,8 +212,8 @@ def issue_trial(session, customer, actor, *, note, terms, keyring, now):
         raise TrialError(f"{customer.email} got a trial a moment ago.") from None
     license, certificate = _start_trial(session, customer, terms=terms, keyring=keyring, now=now)
     trial_request.license_id = license.id
-    audit.record(actor, "trial.issue", license=license, reason=note or None)
-    _queue_trial_email(license, certificate, note=note)
+    audit.record(actor, audit.AuditAction.TRIAL_ISSUE, license=license, reason=note or None)
+    _queue_trial_email(session, license, certificate, note=note)
     return license
 
 
@@ -239,16 +249,22 @@ def extend_trial(session, license, actor, *, days, reason, keyring, terms, now):
         raise TrialError(f"The trial {license.code} has already been extended once.")
     certificate = issue_next_certificate(session, license, keyring, terms, reason="trial_extension", now=now)
     audit.record(
-        actor, "trial.extend", license=license, reason=reason, days=days, ends_at=ends_at.isoformat()
-    )
-    queue_email(
-        license.owner.email,
-        f"Your trial {license.code} is extended",
-        "trial_extended",
+        actor,
+        audit.AuditAction.TRIAL_EXTEND,
         license=license,
-        certificate=certificate,
+        reason=reason,
         days=days,
-        attachments=[certificate.attachment()],
+        ends_at=ends_at.isoformat(),
+    )
+    outbox.add(
+        session,
+        Email(
+            license.owner.email,
+            f"Your trial {license.code} is extended",
+            "trial_extended",
+            {**_trial_facts(license, certificate), "certificate_serial": certificate.serial, "days": days},
+            attachments=(certificate.attachment(),),
+        ),
     )
     return certificate
 
@@ -296,13 +312,27 @@ def _start_trial(session, customer, *, terms, keyring, now):
     return license, certificate
 
 
-def _queue_trial_email(license, certificate, *, note):
-    queue_email(
-        license.owner.email,
-        f"Your trial license {license.code}",
-        "trial_approved",
-        license=license,
-        certificate=certificate,
-        note=note or None,
-        attachments=[certificate.attachment()],
+def _queue_trial_email(session, license, certificate, *, note):
+    outbox.add(
+        session,
+        Email(
+            license.owner.email,
+            f"Your trial license {license.code}",
+            "trial_approved",
+            {
+                **_trial_facts(license, certificate),
+                "license_accounts": license.accounts,
+                "note": note or None,
+            },
+            attachments=(certificate.attachment(),),
+        ),
     )
+
+
+def _trial_facts(license, certificate):
+    return {
+        "license_code": license.code,
+        "license_trial_expires_at": license.trial_expires_at,
+        "license_support_until": license.support_until,
+        "certificate_filename": certificate.filename,
+    }

@@ -1,4 +1,4 @@
-"""Absolute links to the portal from outside a request (emails sent by commands)."""
+"""Absolute links to the portal from outside a request (emails drawn by the worker, commands)."""
 
 from contextlib import contextmanager
 
@@ -8,7 +8,7 @@ from flask import current_app
 
 @contextmanager
 def portal_links():
-    """Let a command build absolute links (in emails) to PORTAL_URL, as a request would."""
+    """Let the worker or a command build absolute links (in emails) to PORTAL_URL, as a request would."""
     base = current_app.config.get("PORTAL_URL")
     if not base and not current_app.config.get("SERVER_NAME"):
         raise click.ClickException(

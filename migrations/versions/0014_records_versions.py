@@ -6,15 +6,14 @@ Revises: 0013_staff_since
 ``records_versions`` holds, per user, how many times a row of their licenses, certificates,
 orders or trial requests was inserted, updated or deleted. Triggers keep it, so every writer
 counts, whichever way it writes (the ORM, a bulk ``UPDATE``, a command, psql). My licenses
-keeps a customer's drawn page under this number (``app/web/page_cache.py``).
+kept a customer's drawn page under this number; 0015 drops the table and the triggers.
 
 On PostgreSQL the triggers are deferred to the commit: the counter's row is locked last, just
 before the transaction ends, so a payment and a support action on the same customer never
 wait on each other in opposite orders. SQLite admits one writer at a time.
 
 A later migration that rebuilds one of these tables on SQLite (Alembic's batch mode copies it to
-a new table) drops its triggers and must create them again; tests/functional/test_page_cache.py
-counts a change to each table and fails without them.
+a new table) drops its triggers.
 """
 
 import sqlalchemy as sa

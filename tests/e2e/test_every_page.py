@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app.auth.passwords import current_passwords
 from app.demo import ADMIN, CUSTOMER, SUPPORT, create_demo
 from app.extensions import db
 from app.models import License, Order, OrderStatus
@@ -62,7 +63,7 @@ TABLE_PROBLEMS = """(width) => {
 
 @pytest.fixture
 def demo(app):
-    create_demo(db.session, current_keyring(), current_terms())
+    create_demo(db.session, current_keyring(), current_terms(), current_passwords())
     license = db.session.scalar(select(License))
     paid = db.session.scalar(select(Order).where(Order.status == OrderStatus.PAID).order_by(Order.id))
     failed = db.session.scalar(select(Order).where(Order.status == OrderStatus.FAILED))

@@ -2,15 +2,18 @@
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from app.licensing import extractor
 from app.licensing.keys import load_keyring
+from tests.support.licensing import VECTORS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,6 +78,55 @@ def test_flask_license_extract(runner, issued):
     result = runner.invoke(args=["license", "extract", str(cert), "--keys", str(keys)])
     assert result.exit_code == 0
     assert "50" in result.output
+
+
+def test_build_extractor_writes_one_file_that_runs_alone(runner, tmp_path):
+    built = tmp_path / "build" / "extractor.pyz"
+    result = runner.invoke(args=["license", "build-extractor", "--out", str(built)])
+    assert result.exit_code == 0, result.output
+    assert f"Wrote the LicenseExtractor to {built}" in result.output
+
+    server = tmp_path / "cp"
+    server.mkdir()
+    shutil.copy(built, server / "extractor.pyz")
+    shutil.copy(VECTORS / "license-keys.json", server / "license-keys.json")
+    certificate = (VECTORS / "certificate-paid.txt").read_text()
+    (server / "license.txt").write_text(certificate)
+    lines = certificate.splitlines()
+    lines[3] = lines[3][:10] + ("A" if lines[3][10] != "A" else "B") + lines[3][11:]
+    (server / "tampered.txt").write_text("\n".join(lines))
+
+    def run(certificate):
+        command = [sys.executable, "-I", "extractor.pyz", certificate, "--keys", "license-keys.json"]
+        return subprocess.run(
+            [*command, "--accounts", "260"], capture_output=True, text=True, cwd=server, timeout=30
+        )
+
+    valid = run("license.txt")
+    assert (valid.returncode, valid.stderr) == (0, "")
+    assert "License code        HSL-7K2Q-M9XD-4RTP" in valid.stdout
+    assert "Customer            #42 ops@example.com, Müller Hosting GmbH" in valid.stdout
+    assert "Verdict             GRACE: over by less than 10%" in valid.stdout
+    tampered = run("tampered.txt")
+    assert tampered.returncode == 1
+    assert tampered.stdout == ""
+    assert tampered.stderr.startswith("invalid certificate: ")
+    assert len(tampered.stderr.splitlines()) == 1
+
+
+def test_build_extractor_writes_to_the_instance_folder_by_default(app, runner):
+    result = runner.invoke(args=["license", "build-extractor"])
+    built = Path(app.instance_path) / "extractor.pyz"
+    assert result.exit_code == 0
+    assert f"Wrote the LicenseExtractor to {built}" in result.output
+    assert zipfile.is_zipfile(built)
+
+
+def test_build_extractor_into_a_folder_says_why_it_cannot(runner, tmp_path):
+    result = runner.invoke(args=["license", "build-extractor", "--out", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "is a directory" in result.output
+    assert not list(tmp_path.iterdir())
 
 
 def test_keys_generate_refuses_to_overwrite_and_rotate_keeps_old_keys(app, runner, tmp_path, make_license):

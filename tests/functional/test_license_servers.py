@@ -1,5 +1,6 @@
 """The license page and the console show the servers holding a license, their usage and what to buy."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -127,3 +128,19 @@ def test_console_shows_servers_lists_licenses_over_limit_and_releases_with_audit
     assert entry.license_id == license.id and entry.details["hostname"] == "cp1.example.com"
     assert db.session.get(Installation, installation.id).released_at is not None
     assert "No control panel reports more accounts" in agent.get("/support/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("settings", [{"RATELIMIT_ENABLED": False, "GRACE_PERCENT": 5}])
+def test_the_grace_line_and_the_forecast_use_the_configured_grace_percent(customer_browser, client, held):
+    license, token = held
+    start = (datetime.now(UTC) - timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+    for day, created in enumerate((60, 70, 80)):
+        with time_machine.travel(start + timedelta(days=day)):
+            check_in(client, token, created)
+    page = customer_browser.get(f"/licenses/{license.code}").get_data(as_text=True)
+    # 10 more accounts a day from 60 reach 105 (5% over 100: BLOCKED) after 4.5 days, not 110 after 5.
+    expected = (start + timedelta(days=4, hours=12)).strftime("%d %b %Y")
+    assert f"At this rate you will need another pack around <strong>{expected}</strong>" in page
+    # The chart's top is 200 accounts over 200 pixels from y=12: the grace line at 105 is drawn at y=107.
+    grace_line = re.search(r'class="line-grace" points="([^"]*)"', page).group(1)
+    assert {point.split(",")[1] for point in grace_line.split()} == {"107.0"}

@@ -106,7 +106,7 @@ def test_new_license_codes_never_repeat(app, customer, monkeypatch):
     assert (first.code, second.code) == ("HSL-AAAA-AAAA-AAAA", "HSL-BBBB-BBBB-BBBB")
 
 
-def test_my_licenses_takes_the_same_queries_for_one_license_or_many(browser, customer, make_license):
+def test_my_licenses_takes_at_most_four_statements_for_one_license_or_many(browser, customer, make_license):
     from tests.conftest import statements_for
 
     browser.login(customer.email)
@@ -114,4 +114,4 @@ def test_my_licenses_takes_the_same_queries_for_one_license_or_many(browser, cus
     one = statements_for(browser, "/licenses")
     for _ in range(4):
         make_license()
-    assert statements_for(browser, "/licenses") == one
+    assert statements_for(browser, "/licenses") == one <= 4

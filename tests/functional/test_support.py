@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.audit import record
+from app.audit import AuditAction, record
 from app.extensions import db
 from app.licensing.extractor import verify_certificate
 from app.models import AuditEntry, User
@@ -317,6 +317,26 @@ def test_audit_log_filters_by_staff_member_customer_and_action(
     assert "No account has this email address." in page_text(
         agent.get("/support/audit?customer=nobody@x.com")
     )
+
+
+def test_every_audit_action_is_offered_by_the_filter_in_words_and_selects_its_entries(agent, staff, customer):
+    for action in AuditAction:
+        record(staff, action, customer=customer, reason=f"reason of {action}")
+    db.session.commit()
+
+    page = page_text(agent.get("/support/audit"))
+    options = page.split('<select id="action"')[1].split("</select>")[0]
+    for action in AuditAction:
+        assert f'<option value="{action}" >{action.label.capitalize()}</option>' in options
+        selected = page_text(agent.get("/support/audit", query_string={"action": str(action)}))
+        shown = [other for other in AuditAction if f"<td>reason of {other}</td>" in selected]
+        assert shown == [action]
+        assert f"<td>{action.label[:1].upper()}{action.label[1:]}</td>" in selected
+
+
+def test_an_action_with_no_label_cannot_be_recorded(staff, customer):
+    with pytest.raises(ValueError, match="is not a valid AuditAction"):
+        record(staff, "staff.promote", customer=customer)
 
 
 def test_audit_log_is_newest_first_and_paginated(agent, staff, customer):

@@ -179,6 +179,26 @@ def test_receipt_is_queued_with_the_certificate_attached(deliver, make_stripe_or
     assert attachment["content"] == certificates_of(order.id)[0].text
 
 
+@pytest.mark.parametrize(
+    "latest_charge",
+    [
+        "ch_3Webhook",  # as Stripe sends it in an event
+        {"id": "ch_3Webhook", "object": "charge", "amount_refunded": 0},  # as localstripe expands it
+    ],
+)
+def test_the_charge_of_a_payment_is_kept_and_support_finds_the_order_by_it(
+    deliver, make_stripe_order, agent, buyer, latest_charge
+):
+    order = make_stripe_order(accounts=50)
+
+    deliver(succeeded_event(order, latest_charge=latest_charge))
+
+    [attempt] = db.session.get(Order, order.id).attempts
+    assert attempt.stripe_charge_id == "ch_3Webhook"
+    page = agent.get("/support/customers", query_string={"q": "ch_3Webhook"}).get_data(as_text=True)
+    assert f"/support/customers/{buyer.id}" in page
+
+
 def test_upgrade_adds_the_accounts_with_the_next_serial(deliver, make_stripe_order, make_license):
     license = make_license(accounts=50)
     order = make_stripe_order(license=license, accounts=25)
@@ -247,6 +267,34 @@ def test_wrong_amount_is_flagged_not_fulfilled(deliver, make_stripe_order):
     assert (order.status, order.flagged, order.license_id) == ("pending", True, None)
     assert "100 USD" in order.flag_reason and "22500 USD" in order.flag_reason
     assert certificates_of(order.id) == []
+
+
+def test_the_outcome_is_a_code_for_machines_and_a_sentence_naming_the_payment(deliver, make_stripe_order):
+    order = make_stripe_order(accounts=50)
+
+    response = deliver(succeeded_event(order, id="pi_3Wrongamount", amount=100))
+
+    assert response.json["code"] == "flagged"
+    assert response.json["outcome"].startswith("flagged: Payment pi_3Wrongamount is for 100 USD")
+    [stored] = stored_events()
+    assert (stored.outcome_code, stored.outcome) == ("flagged", response.json["outcome"][:100])
+
+
+def test_the_webhook_metric_keeps_one_series_per_outcome_however_many_payments_are_flagged(
+    app, client, deliver, make_stripe_order
+):
+    order = make_stripe_order(accounts=50)
+    for number in range(100):
+        deliver(succeeded_event(order, id=f"pi_3Flagged{number:03}", amount=100 + number))
+    deliver(succeeded_event(order))
+
+    app.config["METRICS_TOKEN"] = "scrape-secret"
+    body = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"}).get_data(as_text=True)
+    series = [line for line in body.splitlines() if line.startswith("portal_webhook_events_total{")]
+    assert sorted(series) == [
+        'portal_webhook_events_total{outcome="flagged",type="payment_intent.succeeded"} 100.0',
+        'portal_webhook_events_total{outcome="fulfilled",type="payment_intent.succeeded"} 1.0',
+    ]
 
 
 def test_wrong_currency_is_flagged_not_fulfilled(deliver, make_stripe_order):

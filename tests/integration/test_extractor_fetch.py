@@ -1,6 +1,6 @@
 """The LicenseExtractor's `fetch` against a running portal, as a control panel uses it.
 
-The extractor is copied alone into a temporary folder and run as its own process.
+The extractor is built as one file, copied alone into a temporary folder and run as its own process.
 """
 
 import json
@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -18,12 +17,16 @@ from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.licensing.extractor import verify_certificate
+from app.licensing.extractor_file import build_extractor_file
 from app.licensing.issuing import issue_next_certificate
 from tests.factories import STANDARD_TERMS
 
 pytestmark = pytest.mark.integration
 
-EXTRACTOR = Path(__file__).resolve().parents[2] / "app" / "licensing" / "extractor.py"
+
+@pytest.fixture(scope="module")
+def extractor_file(tmp_path_factory):
+    return build_extractor_file(tmp_path_factory.mktemp("build") / "extractor.pyz")
 
 
 @pytest.fixture
@@ -44,9 +47,9 @@ def portal(app):
 class Server:
     """One control-panel server: its own folder, state file and certificate."""
 
-    def __init__(self, folder, portal, hostname):
+    def __init__(self, folder, portal, hostname, extractor_file):
         folder.mkdir()
-        shutil.copy(EXTRACTOR, folder / "extractor.py")
+        shutil.copy(extractor_file, folder / "extractor.pyz")
         self.folder, self.portal, self.hostname = folder, portal, hostname
         self.state, self.certificate = folder / "state.json", folder / "license.lic"
 
@@ -65,7 +68,7 @@ class Server:
         if accounts is not None:
             args += ["--accounts", str(accounts)]
         result = subprocess.run(
-            [sys.executable, "extractor.py", "fetch", *args, *extra],
+            [sys.executable, "-I", "extractor.pyz", "fetch", *args, *extra],
             cwd=self.folder,
             capture_output=True,
             text=True,
@@ -83,8 +86,8 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path, portal):
-    return Server(tmp_path / "cp1", portal, "cp1.example.com")
+def server(tmp_path, portal, extractor_file):
+    return Server(tmp_path / "cp1", portal, "cp1.example.com", extractor_file)
 
 
 def test_activate_check_in_upgrade_and_check_in_again(server, make_license, keyring):
@@ -155,9 +158,11 @@ def test_activating_a_revoked_license_exits_5(server, make_license):
     assert result.returncode == 5 and "license_revoked" in result.stderr
 
 
-def test_a_second_server_is_refused_until_the_first_releases(server, tmp_path, portal, make_license):
+def test_a_second_server_is_refused_until_the_first_releases(
+    server, tmp_path, portal, make_license, extractor_file
+):
     license = make_license()
-    other = Server(tmp_path / "cp2", portal, "cp2.example.com")
+    other = Server(tmp_path / "cp2", portal, "cp2.example.com", extractor_file)
     assert server.fetch(license.code, accounts=1).returncode == 0
 
     refused = other.fetch(license.code, accounts=1)

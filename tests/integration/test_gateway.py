@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from app.billing.gateway import DECLINED, GatewayError, InvalidWebhook, PaymentInfo, StripeGateway
+from app.billing.gateway import GatewayError, InvalidWebhook, PaymentInfo, PaymentStatus, StripeGateway
 from tests.support.localstripe import free_port, sign_webhook
 from tests.support.payments import DECLINED_CARD, NEEDS_3D_SECURE, VISA, stripe_event
 
@@ -85,7 +85,7 @@ def test_payment_carries_the_order_id(pay, localstripe):
 def test_declined_card_comes_back_with_stripes_message(pay):
     payment = pay(DECLINED_CARD)
 
-    assert payment.status == DECLINED
+    assert payment.status == PaymentStatus.DECLINED
     assert payment.decline_message == "Your card was declined."
     assert payment.amount == ONE_PACK_CENTS
 

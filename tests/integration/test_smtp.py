@@ -6,9 +6,10 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import User
+from app.models import OutboxMessage, User
 from tests.conftest import PASSWORD, sent_mail
 
 pytestmark = pytest.mark.integration
@@ -79,3 +80,46 @@ def test_failed_send_stays_queued_and_outbox_send_retries(app, browser, runner, 
     assert [m["To"] for m in inbox.messages] == ["later@example.com"]
     db.session.refresh(queued)
     assert queued.status == "sent" and queued.last_error is None
+
+
+def parts(received):
+    parsed = email.message_from_string(received.as_string())
+    return {
+        p.get_content_type(): p.get_payload(decode=True).decode()
+        for p in parsed.walk()
+        if not p.is_multipart()
+    }
+
+
+def test_the_message_is_drawn_when_sent_and_the_row_keeps_what_went_out(browser, runner, smtp_server):
+    _, inbox = smtp_server
+    browser.submit("/register", {"email": "drawn@example.com", "password": PASSWORD, "confirm": PASSWORD})
+    queued = db.session.scalars(select(OutboxMessage)).one()
+    assert (queued.template, list(queued.template_values), queued.text_body) == ("confirm", ["link"], None)
+
+    assert runner.invoke(args=["outbox", "send"]).exit_code == 0
+    [received] = inbox.messages
+    db.session.refresh(queued)
+    assert queued.status == "sent"
+    assert parts(received)["text/plain"].splitlines() == queued.text_body.splitlines()
+    assert queued.template_values["link"] in queued.text_body
+
+
+def test_a_message_queued_with_its_bodies_written_is_sent_as_written(runner, smtp_server):
+    _, inbox = smtp_server
+    db.session.add(
+        OutboxMessage(
+            recipient="before@example.com",
+            subject="Written before",
+            text_body="Queued with its text.",
+            html_body="<p>Queued with its HTML.</p>",
+        )
+    )
+    db.session.commit()
+
+    assert runner.invoke(args=["outbox", "send"]).exit_code == 0
+    [received] = inbox.messages
+    assert received["Subject"] == "Written before"
+    body = parts(received)
+    assert body["text/plain"].strip() == "Queued with its text."
+    assert body["text/html"].strip() == "<p>Queued with its HTML.</p>"

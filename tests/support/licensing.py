@@ -8,11 +8,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.licensing.certificates import build_claims
-from app.licensing.extractor import armor, load_public_keys, signing_input
+from app.licensing.extractor.certificate_format import armor, signing_input
+from app.licensing.extractor.public_keys import load_public_keys
 from app.licensing.keys import KeyRing
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors"
-EXTRACTOR = Path(__file__).resolve().parents[2] / "app" / "licensing" / "extractor.py"
+ROOT = Path(__file__).resolve().parents[2]
+VECTORS = ROOT / "tests" / "vectors"
 CASES = ("paid", "trial", "revoked")
 
 

@@ -23,7 +23,14 @@ from app.licensing.codes import (
     is_license_code,
     normalize_license_code,
 )
-from app.licensing.extractor import ARMOR_BEGIN, ARMOR_END, SIGNING_PREFIX, armor, dearmor, encode_claims
+from app.licensing.extractor.certificate_format import (
+    ARMOR_BEGIN,
+    ARMOR_END,
+    SIGNING_PREFIX,
+    armor,
+    dearmor,
+    encode_claims,
+)
 from app.licensing.keys import generate_keyring, load_keyring, rotate_keyring
 from app.licensing.policy import Verdict
 from tests.support.licensing import (

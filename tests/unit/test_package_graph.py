@@ -54,3 +54,32 @@ def test_domain_packages_do_not_read_request_globals():
                 if isinstance(node, ast.ImportFrom) and node.module == "flask":
                     offenders += [f"{path.name}: {a.name}" for a in node.names if a.name in flask_globals]
     assert offenders == []
+
+
+# Where a request or the worker is at hand: blueprints, commands, forms, and webhooks.py,
+# whose view shares the module with the handlers it calls.
+EDGE = {"views", "commands", "forms", "details", "exports", "webhooks"}
+
+
+def domain_modules():
+    for package in ("billing", "licensing", "trials", "support", "contact"):
+        for path in (APP / package).rglob("*.py"):
+            if not EDGE & set(path.relative_to(APP).with_suffix("").parts):
+                yield path
+    yield from (APP / "api/installations.py", APP / "api/usage.py", APP / "outbox.py")
+
+
+def test_domain_modules_leave_flask_and_email_rendering_to_the_edge():
+    """The domain says what to send (app/outbox.py); a view or the worker renders it (app/mail.py)."""
+    offenders = []
+    for path in domain_modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(name.split(".")[0] == "flask" or name.startswith("app.mail") for name in names):
+                offenders.append(str(path.relative_to(APP)))
+    assert sorted(set(offenders)) == []

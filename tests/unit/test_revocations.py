@@ -1,16 +1,17 @@
 """The signed revocation list: its test vector, tampering, and the extractor's --revocations (exit 5)."""
 
+import json
+import stat
+from datetime import UTC, datetime
+
 import pytest
 
-from app.licensing.extractor import (
-    BadSignature,
-    MalformedCertificate,
-    UnknownKey,
-    endorsed_keys,
-    verify_revocations,
-)
+from app.licensing.extractor.certificate_format import BadSignature, MalformedCertificate, UnknownKey
+from app.licensing.extractor.public_keys import KeySetError, endorsed_keys
+from app.licensing.extractor.revocation_list import verify_revocations
 from app.licensing.keys import generate_keyring, load_keyring, rotate_keyring
-from tests.support.licensing import VECTORS, new_keyring, vector_public_keys
+from app.licensing.revocations import issue_revocation_list
+from tests.support.licensing import VECTORS, new_keyring, regenerate_module, vector_public_keys
 from tests.unit.test_extractor import KEYS, PAID, REVOKED, TRIAL, assert_fails, extract
 
 REVOCATIONS = str(VECTORS / "revocations.txt")
@@ -77,6 +78,69 @@ def test_extractor_missing_list_is_exit_2(tmp_path):
     assert extract(PAID, "--keys", KEYS, "--revocations", str(tmp_path / "none")).returncode == 2
 
 
+def list_with_sequence(tmp_path, sequence):
+    """A genuine list, signed with the test key like the vector, at another sequence."""
+    entries = verify_revocations(vector_text(), vector_public_keys()).licenses
+    ring = regenerate_module().vector_keyring()
+    now = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
+    path = tmp_path / f"revocations-{sequence}.txt"
+    path.write_text(issue_revocation_list(entries, ring, sequence=sequence, now=now))
+    return str(path)
+
+
+def test_with_state_an_older_genuine_list_is_refused_with_exit_4(tmp_path):
+    state = tmp_path / "state.json"
+    during = ("--now", DURING_TRIAL)
+    assert extract(PAID, "--keys", KEYS, "--revocations", REVOCATIONS, "--state", str(state)).returncode == 5
+    assert json.loads(state.read_text()) == {"highest_revocations_sequence": 7}
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
+
+    older = extract(
+        TRIAL,
+        "--keys",
+        KEYS,
+        *during,
+        "--revocations",
+        list_with_sequence(tmp_path, 6),
+        "--state",
+        str(state),
+    )
+
+    assert_fails(older, 4, "refused: revocation list 6 is older than revocation list 7 seen before")
+    assert "License code        HSL-W4NB-8CJT-Q3PE" in older.stdout
+    assert json.loads(state.read_text()) == {"highest_revocations_sequence": 7}
+
+
+def test_with_state_the_same_or_a_newer_list_is_used_and_remembered(tmp_path):
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"install_id": "cp1", "highest_revocations_sequence": 7}))
+    same = extract(
+        TRIAL, "--keys", KEYS, "--now", DURING_TRIAL, "--revocations", REVOCATIONS, "--state", str(state)
+    )
+    assert_fails(same, 5, "superseded: certificate serial 1 of HSL-W4NB-8CJT-Q3PE")
+
+    newer = list_with_sequence(tmp_path, 9)
+    assert_fails(
+        extract(PAID, "--keys", KEYS, "--revocations", newer, "--state", str(state)), 5, "(revocation list 9)"
+    )
+
+    assert json.loads(state.read_text()) == {"install_id": "cp1", "highest_revocations_sequence": 9}
+
+
+def test_without_state_lists_are_not_compared(tmp_path):
+    older = list_with_sequence(tmp_path, 6)
+    assert_fails(extract(PAID, "--keys", KEYS, "--revocations", older), 5, "(revocation list 6)")
+
+
+def test_an_unreadable_state_file_exits_2_before_anything_is_printed(tmp_path):
+    state = tmp_path / "state.json"
+    state.write_text("[]")
+    result = extract(PAID, "--keys", KEYS, "--revocations", REVOCATIONS, "--state", str(state))
+    assert_fails(result, 2, f"state file {state} is not a JSON object")
+    assert result.stdout == ""
+    assert state.read_text() == "[]"
+
+
 def test_a_rotated_key_is_endorsed_by_the_old_one():
     ring = new_keyring()
     rotated = ring.rotated()
@@ -85,8 +149,6 @@ def test_a_rotated_key_is_endorsed_by_the_old_one():
 
 
 def test_an_unendorsed_new_key_is_refused():
-    from app.licensing.extractor import KeySetError
-
     ring, stranger = new_keyring(), new_keyring()
     published = {"keys": ring.published() + stranger.published()}
     with pytest.raises(KeySetError, match="not signed by a key pinned earlier"):

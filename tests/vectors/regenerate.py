@@ -21,15 +21,14 @@ sys.path.insert(0, str(VECTORS.parents[1]))
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 
 from app.licensing.certificates import Claims, issue_certificate  # noqa: E402
-from app.licensing.extractor import (  # noqa: E402
+from app.licensing.extractor.certificate_format import (  # noqa: E402
     REVOCATIONS_LABEL,
     REVOCATIONS_PREFIX,
-    RevocationList,
     armor,
     encode_claims,
-    encode_revocations,
     signing_input,
 )
+from app.licensing.extractor.revocation_list import RevocationList, encode_revocations  # noqa: E402
 from app.licensing.keys import KeyRing  # noqa: E402
 
 CASES = ("paid", "trial", "revoked")

@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import render_template, request
 from sqlalchemy import false, select
 
+from app.audit import AuditAction
 from app.audit import entries as audit_entries
 from app.extensions import db
 from app.formatting import datetime_, money
@@ -17,32 +18,14 @@ from app.support.views import bounded_page, bp
 
 ENTRIES_PER_PAGE = 50
 
-ACTIONS = {
-    "trial.approve": "approved a trial",
-    "trial.deny": "denied a trial",
-    "trial.issue": "issued a trial",
-    "trial.extend": "extended a trial",
-    "license.revoke": "revoked a license",
-    "license.reinstate": "reinstated a license",
-    "order.refund": "refunded an order",
-    "order.cancel": "cancelled an order",
-    "order.extra_refund": "refunded an extra payment automatically",
-    "order.refund_extra": "refunded an extra payment",
-    "staff.invite": "invited a staff member",
-    "staff.role": "changed a role",
-    "staff.disable": "disabled an account",
-    "staff.enable": "enabled an account",
-    "order.partial_refund": "refunded part of an order",
-    "customer.note": "added a note",
-    "customer.resend_confirmation": "sent a new confirmation link",
-    "customer.send_reset": "sent a password reset link",
-    "document.resend": "re-sent an invoice or credit note",
-}
-
 
 @bp.app_template_filter("audit_action")
 def audit_action(action):
-    return ACTIONS.get(action, action.replace(".", " ").replace("_", " "))
+    """The log's words for an action: its label; an action no longer recorded reads as its words."""
+    try:
+        return AuditAction(action).label
+    except ValueError:
+        return action.replace(".", " ").replace("_", " ")
 
 
 @bp.app_template_filter("audit_summary")
@@ -50,7 +33,7 @@ def audit_summary(entry):
     """What happened, in words: "Refunded $112.50 of order #12", "Issued certificate serial 3"."""
     details = entry.details or {}
     order = entry.order
-    if entry.action in ("order.refund", "order.partial_refund") and order is not None:
+    if entry.action in (AuditAction.ORDER_REFUND, AuditAction.ORDER_PARTIAL_REFUND) and order is not None:
         amount = money(details.get("amount_cents", 0), order.currency)
         text = f"Refunded {amount} of order #{order.id}"
         if details.get("packs"):
@@ -127,7 +110,7 @@ def audit():
         "support/audit.html",
         page=bounded_page(query, ENTRIES_PER_PAGE),
         actors=staff_actors(),
-        actions=ACTIONS,
+        actions=list(AuditAction),
         actor_id=actor_id,
         customer_email=customer_email,
         customer_missing=bool(customer_email) and customer is None,

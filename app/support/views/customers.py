@@ -197,7 +197,7 @@ def release_server(code, installation_id):
             raise PortalError(f"{installation.hostname} was already released: nothing was changed.")
         audit.record(
             current_user,
-            "installation.release",
+            audit.AuditAction.INSTALLATION_RELEASE,
             license=license,
             hostname=installation.hostname,
             install_id=installation.install_id,

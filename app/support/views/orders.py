@@ -5,10 +5,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import audit
-from app.billing import payments
+from app import audit, outbox
+from app.billing import emails, payments
 from app.billing.details import pdf_response
-from app.billing.invoices import documents_of, resend
+from app.billing.invoices import documents_of
 from app.billing.tax import format_rate as tax_rate
 from app.exceptions import PortalError
 from app.extensions import db
@@ -215,9 +215,13 @@ def resend_document(order_id, number):
         return render_order(order, status=400)
 
     def act():
-        resend(document)
+        outbox.add(db.session, emails.billing_document(document))
         audit.record(
-            current_user, "document.resend", order=order, license=order.license, number=document.number
+            current_user,
+            audit.AuditAction.DOCUMENT_RESEND,
+            order=order,
+            license=order.license,
+            number=document.number,
         )
 
     return console_action(
@@ -261,7 +265,11 @@ def cancel_order(order_id):
 
     def act(order):
         audit.record(
-            current_user, "order.cancel", order=order, license=order.license, reason=form.reason.data
+            current_user,
+            audit.AuditAction.ORDER_CANCEL,
+            order=order,
+            license=order.license,
+            reason=form.reason.data,
         )
         if refusal := payments.cancel(db.session, current_gateway(), order, form.reason.data):
             raise PortalError(refusal)

@@ -1,14 +1,14 @@
 """refund attempts: each refund claimed before Stripe is called, and refunds kept until their order is known
 
-Revision ID: 0015_refund_attempts
-Revises: 0014_records_versions
+Revision ID: 0018_refund_attempts
+Revises: 0017_outbox_templates
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_refund_attempts"
-down_revision = "0014_records_versions"
+revision = "0018_refund_attempts"
+down_revision = "0017_outbox_templates"
 branch_labels = None
 depends_on = None
 
