@@ -33,9 +33,16 @@ def render_error(code, message=None):
     return render_template("errors/error.html", code=code, title=title, text=message or text), code
 
 
+def _own_message(error, code):
+    """The message an ``abort(400, message)`` gave, if any (not werkzeug's generic text)."""
+    if code != 400 or error.description == type(error).description:
+        return None
+    return error.description
+
+
 def init_app(app):
     for code in (400, 403, 404, 405, 413, 429):
-        app.register_error_handler(code, lambda e, code=code: render_error(code))
+        app.register_error_handler(code, lambda e, code=code: render_error(code, _own_message(e, code)))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -5,8 +5,10 @@ import re
 from flask_wtf import FlaskForm as _FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 
-# C0 controls and DEL; a multi-line field may hold line breaks and tabs.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls, DEL, and the line and paragraph separators: every character that
+# str.splitlines() (and so an email header) takes for a line break. A multi-line field may hold
+# line breaks and tabs.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # No text column is longer than this; a field's own Length validator is usually stricter.
 MAX_TEXT = 5000

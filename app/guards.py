@@ -1,12 +1,14 @@
-"""Request-wide guards: ids in range, no caching of private pages, SQLite files kept private."""
+"""Request-wide guards: ids in range, no NUL in addresses, private pages not cached, SQLite kept private."""
 
 import os
+from urllib.parse import urlsplit
 
+from flask import abort, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-# The largest id the database stores (a signed 64-bit integer); larger ids in a URL are 404.
-MAX_ID = 2**63 - 1
+# The largest id the database stores: every key is a signed 32-bit `integer`; larger ids in a URL are 404.
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
@@ -47,9 +49,30 @@ def _private_sqlite_file(uri):
     os.chmod(path, 0o600)
 
 
+def refuse_nul_in_address():
+    """A NUL in the path or query string reaches no view: PostgreSQL refuses it in any query."""
+    if "\x00" in request.path:
+        abort(404)
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        abort(400, "The address contains a NUL character. Remove it and try again.")
+
+
+def drop_malformed_referer():
+    """A Referer with a malformed port counts as none (the CSRF check then refuses it), not a 500."""
+    referer = request.environ.get("HTTP_REFERER")
+    if referer is None:
+        return
+    try:
+        _ = urlsplit(referer).port
+    except ValueError:
+        del request.environ["HTTP_REFERER"]
+
+
 def init_app(app):
     app.url_map.converters["int"] = IdConverter
     _private_sqlite_file(app.config.get("SQLALCHEMY_DATABASE_URI") or "")
+    app.before_request(refuse_nul_in_address)
+    app.before_request(drop_malformed_referer)
 
     @app.after_request
     def no_store_for_signed_in_pages(response):

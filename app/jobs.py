@@ -25,6 +25,17 @@ def deliver_email(ids=None):
     return report.retrying
 
 
+def send_reset_link(email):
+    """A reset link for ``email`` if it is an account's (app/auth/emails.py)."""
+    from app.auth.emails import send_reset_link as send
+    from app.web.links import portal_links
+
+    with portal_links():
+        sent = send(db.session, current_app.config, email, datetime.now(UTC))
+    db.session.commit()
+    return sent
+
+
 def outbox_sweep():
     """Every minute: send what no task is carrying (a lost task, an expired lease, a retry due)."""
     deliver_email(None)

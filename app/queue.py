@@ -54,7 +54,11 @@ def build_queue(app):
         for message_id, seconds in retry_in or ():
             tasks["deliver_email"].schedule(([message_id],), delay=seconds)
 
+    def send_reset_link(email):
+        in_app("send_reset_link", jobs.send_reset_link, email)
+
     tasks["deliver_email"] = huey.task(name="deliver_email")(deliver)
+    tasks["send_reset_link"] = huey.task(name="send_reset_link")(send_reset_link)
     for name, schedule, job in PERIODIC_JOBS:
 
         def periodic(name=name, job=job):
@@ -80,6 +84,14 @@ def enqueue_delivery(app, ids):
         task(app, "deliver_email")(list(ids))
     except Exception:
         log.exception("could not enqueue email %s; the outbox sweep will send it", ids)
+
+
+def enqueue_reset_link(app, email):
+    """Ask a worker to email a reset link to ``email`` if an account has it (none when the queue is down)."""
+    try:
+        task(app, "send_reset_link")(email)
+    except Exception:
+        log.exception("could not enqueue a password reset link; the customer can ask again")
 
 
 def due_jobs(app, when):

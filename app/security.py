@@ -16,7 +16,12 @@ def safe_next(target, fallback):
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
-    return target
+    return target if target.isprintable() else fallback  # no line break can reach a Location header
+
+
+def local_path(value):
+    """Filter for a form's ``next`` field: a safe local path, or nothing (dropped, never an error)."""
+    return safe_next(value, "")
 
 
 def _origin(url):

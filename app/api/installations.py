@@ -13,6 +13,7 @@ taken and refuses with ``license_in_use``. Release is a compare-and-set
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -23,6 +24,8 @@ from app.models import Installation, License, LicenseStatus, UsageReport
 from app.outbox import Email
 
 TOKEN_PREFIX = "cpi_"  # noqa: S105 (a label, not a secret)
+# The owner hears of a license's GRACE or BLOCKED once in this time, however often its servers go in and out.
+USAGE_EMAIL_PERIOD = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -96,11 +99,11 @@ def activate(session, *, license_code, install_id, hostname, now, max_installati
         taken = {held.slot for held in holders}
         free = [slot for slot in range(1, max_installations + 1) if slot not in taken]
         if not free:
-            where = ", ".join(held.hostname for held in holders)
+            # Not which servers: whoever has the code would learn the customer's hosts.
             return Refusal(
                 "license_in_use",
-                f"License {license.code} is active on another server ({where}). Release it on the "
-                "license page in the portal (Release this server), then activate this server again.",
+                f"License {license.code} is active on another server. Release it on the license page "
+                "in the portal (Release this server), then activate this server again.",
             )
         installation = Installation(
             license_id=license.id,
@@ -141,7 +144,12 @@ def check_in(session, installation, *, created_accounts, now, terms, upgrade_url
     ).rowcount
     session.refresh(installation)
     over = license.status_at(now) == LicenseStatus.ACTIVE and policy.packs_needed > 0
-    if changed == 1 and over and verdict in ("GRACE", "BLOCKED"):
+    if (
+        changed == 1
+        and over
+        and verdict in ("GRACE", "BLOCKED")
+        and not _told_lately(session, license, verdict, now)
+    ):
         outbox.add(
             session,
             Email(
@@ -168,6 +176,17 @@ def check_in(session, installation, *, created_accounts, now, terms, upgrade_url
         certificate=license.current_certificate.text,
         min_serial=min_serial(session, license),
     )
+
+
+def _told_lately(session, license, verdict, now):
+    """Whether the license reported this verdict within USAGE_EMAIL_PERIOD before: its owner was told."""
+    earlier = select(UsageReport.id).where(
+        UsageReport.license_id == license.id,
+        UsageReport.verdict == verdict,
+        UsageReport.reported_at > now - USAGE_EMAIL_PERIOD,
+        UsageReport.reported_at < now,
+    )
+    return session.scalar(earlier.limit(1)) is not None
 
 
 def release(session, installation, *, now, by):

@@ -1,16 +1,52 @@
 """Reading the API's JSON bodies: every bad field gets a message naming it."""
 
+import json
 import re
 
 INSTALL_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,251}[A-Za-z0-9])?")
 MAX_CREATED_ACCOUNTS = 1_000_000_000
+# No request of the API nests deeper than 2; this leaves room and stays far from Python's recursion limit.
+MAX_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InvalidRequest(ValueError):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
+
+
+def json_body(raw):
+    """The parsed body (None when not JSON), refused when too deep or holding text no database stores."""
+    try:
+        body = json.loads(raw)
+    except RecursionError:
+        raise InvalidRequest(f"The request body is nested deeper than {MAX_DEPTH} levels.") from None
+    except ValueError:  # not UTF-8 or not JSON: the fields' own messages say what is expected
+        return None
+    _check_values(body)
+    return body
+
+
+def _check_values(body):
+    """Walk the document without recursion: its depth, and every string (keys too)."""
+    todo = [(body, 1)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidRequest(f"The request body is nested deeper than {MAX_DEPTH} levels.")
+        if isinstance(value, dict):
+            todo.extend((key, depth) for key in value)
+            todo.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            todo.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            raise InvalidRequest(
+                "The request body holds a lone surrogate (such as \\ud800): send valid Unicode."
+            )
+        elif isinstance(value, str) and "\x00" in value:
+            raise InvalidRequest("The request body holds a NUL character (\\u0000), which no field accepts.")
 
 
 def _object(body):

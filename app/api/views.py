@@ -14,7 +14,7 @@ from app.api.installations import (
     release,
 )
 from app.api.openapi import openapi_document
-from app.api.requests import InvalidRequest, activation_request, check_in_request
+from app.api.requests import InvalidRequest, activation_request, check_in_request, json_body
 from app.billing.fulfilment import commit_exactly_once
 from app.extensions import csrf, db, limiter
 from app.licensing.revocations import issue_revocation_list, revocation_entries, revocation_sequence
@@ -65,7 +65,7 @@ def _now():
 
 
 def _body():
-    return request.get_json(force=True, silent=True)
+    return json_body(request.get_data())
 
 
 def _upgrade_url(license):

@@ -1,12 +1,13 @@
 """Register, confirm, log in and out, reset and change the password."""
 
-from datetime import timedelta
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app import outbox
+from app import outbox, queue
+from app.auth import lockout
+from app.auth.emails import EMAILS_PER_ADDRESS_PER_HOUR, emails_sent_recently
 from app.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -19,7 +20,7 @@ from app.auth.passwords import current_passwords
 from app.auth.sessions import end_every_session, sign_in, sign_out
 from app.auth.tokens import TokenInvalid, confirmation_state, confirmation_tokens, reset_state, reset_tokens
 from app.extensions import db, limiter
-from app.models import OutboxMessage, User
+from app.models import User
 from app.models.base import utcnow
 from app.models.user import normalize_email
 from app.outbox import Email
@@ -28,36 +29,13 @@ from app.security import client_and_email, safe_next, signed_in_user
 bp = Blueprint("auth", __name__)
 
 ALREADY_REGISTERED = "Someone tried to register with your address"
-RESET_SUBJECT = "Reset your password"
 
 # Per client and account: guessing one password, or flooding one inbox.
 ACCOUNT_LIMIT = "10 per minute; 50 per hour"
 EMAIL_LIMIT = "5 per minute; 20 per hour"
 # Per client, whatever the account: spraying many accounts, or mass registration.
 CLIENT_LIMIT = "30 per minute; 300 per hour"
-# Failed logins for one account from all addresses together: guessing from many machines.
-ACCOUNT_FAILURE_LIMIT = "20 per 10 minutes; 100 per day"
-# Emails to one address per hour, whoever asks: password resets, "already registered" notes.
-EMAILS_PER_ADDRESS_PER_HOUR = 3
-
-
-def email_only():
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
-def _failed(response):
-    return response.status_code == 200  # the form came back with an error: no redirect onwards
-
-
-def emails_sent_recently(address, subject, now):
-    """How many emails with ``subject`` went to ``address`` in the past hour (the outbox keeps them)."""
-    return db.session.scalar(
-        select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.recipient == address,
-            OutboxMessage.subject == subject,
-            OutboxMessage.created_at > now - timedelta(hours=1),
-        )
-    )
+# Failed logins for one account from all addresses together: app/auth/lockout.py.
 
 
 def _confirm_tokens():
@@ -100,8 +78,9 @@ def register():
         existing = user_by_email(form.email.data)
         if existing is not None:
             current_passwords().pretend_check(form.password.data)  # as long as hashing a new password takes
-        if existing is not None and emails_sent_recently(existing.email, ALREADY_REGISTERED, utcnow()) < (
-            EMAILS_PER_ADDRESS_PER_HOUR
+        if existing is not None and (
+            emails_sent_recently(db.session, existing.email, ALREADY_REGISTERED, utcnow())
+            < EMAILS_PER_ADDRESS_PER_HOUR
         ):
             # The owner learns of the attempt by email; the page says the same as for a new address.
             links = {
@@ -176,16 +155,19 @@ def resend_confirmation():
 
 @bp.route("/login", methods=["GET", "POST"])
 @_post_limits(ACCOUNT_LIMIT)
-@limiter.limit(ACCOUNT_FAILURE_LIMIT, methods=["POST"], key_func=email_only, deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        if lockout.needs_emailed_link(form.email.data, get_remote_address()):
+            form.password.errors.append(lockout.MESSAGE)
+            return render_template("auth/login.html", form=form), 429
         user = user_by_email(form.email.data)
         password, passwords = form.password.data, current_passwords()
         valid = passwords.check(user, password) if user else passwords.pretend_check(password)
         if not valid:
+            lockout.record_failure(form.email.data, get_remote_address())
             form.password.errors.append("The email or password is not correct.")
         elif not user.is_active:
             form.email.errors.append(
@@ -218,17 +200,8 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = user_by_email(form.email.data)
-        current_passwords().pretend_check("")  # known and unknown addresses take the same time
-        allowed = user is not None and user.is_active
-        if (
-            allowed
-            and emails_sent_recently(user.email, RESET_SUBJECT, utcnow()) < EMAILS_PER_ADDRESS_PER_HOUR
-        ):
-            token = _reset_tokens().make(user.id, reset_state(user))
-            link = url_for("auth.reset_password", token=token, _external=True)
-            outbox.add(db.session, Email(user.email, RESET_SUBJECT, "reset", {"link": link}))
-            db.session.commit()
+        # Known and unknown addresses alike: the worker looks the address up after this answer.
+        queue.enqueue_reset_link(current_app, normalize_email(form.email.data))
         return render_template("auth/check_email.html", email=normalize_email(form.email.data), reset=True)
     return render_template("auth/forgot_password.html", form=form)
 
@@ -247,6 +220,7 @@ def reset_password(token):
             user.confirmed_at = utcnow()  # the link proved the address
         end_every_session(user)
         db.session.commit()
+        lockout.clear_failures(user.email)
         sign_out(user)
         flash("Your password has been changed. Log in with the new one.", "success")
         return redirect(url_for("auth.login"))

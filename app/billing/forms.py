@@ -5,6 +5,7 @@ from app.billing.countries import countries
 from app.billing.pricing import PricingError, parse_accounts
 from app.billing.vat import TaxIdError, check_tax_id
 from app.forms import FlaskForm
+from app.security import local_path
 
 
 class OrderForm(FlaskForm):
@@ -44,7 +45,7 @@ class BillingDetailsForm(FlaskForm):
     city = StringField("City", validators=[InputRequired("Enter the city."), Length(max=100)])
     country = SelectField("Country", validators=[InputRequired("Choose the country.")])
     tax_id = StringField("VAT or tax ID", validators=[Optional(), Length(max=40)])
-    next = HiddenField()
+    next = HiddenField(filters=[local_path])
     submit = SubmitField("Save billing details")
 
     def __init__(self, *args, **kwargs):

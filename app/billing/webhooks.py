@@ -285,6 +285,8 @@ def _refund_reason(charge):
 
 def _order_for_intent(session, intent):
     """The order a PaymentIntent pays: by its order_id metadata, if it is this portal's customer."""
+    if not isinstance(intent.get("id"), str) or not intent["id"]:
+        return None  # no PaymentIntent id: nothing to record the payment under, so nothing changes
     order = None
     order_id = str((intent.get("metadata") or {}).get("order_id") or "")
     if order_id.isdigit():

@@ -1,8 +1,9 @@
 """The Contact support form."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
+
+from app.forms import FlaskForm
 
 
 class ContactForm(FlaskForm):

@@ -7,14 +7,19 @@ from flask_login import current_user, login_required
 
 from app.contact.forms import ContactForm
 from app.contact.service import messages_from, send_support_message, support_standing
-from app.extensions import db
+from app.extensions import db, limiter
 from app.licensing.issuing import licenses_of
+from app.security import signed_in_user
 
 bp = Blueprint("contact", __name__)
+
+# Messages one customer may send to support: a conversation's pace, not a flood of the support inbox.
+CONTACT_LIMIT = "5 per minute; 30 per day"
 
 
 @bp.route("/contact", methods=["GET", "POST"])
 @login_required
+@limiter.limit(CONTACT_LIMIT, methods=["POST"], key_func=signed_in_user)
 def contact():
     now = datetime.now(UTC)
     standing = support_standing(db.session, current_user, now)

@@ -1,10 +1,15 @@
-"""/healthz: the process answers. /readyz: it can do its work (database, signing key, queue)."""
+"""/healthz: the process answers. /readyz: it can do its work (database, signing key, queue).
+
+Which part fails is told only to operators (METRICS_TOKEN or METRICS_ALLOW, as for /metrics):
+to anyone else it is a map of the host's weak points.
+"""
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from app import queue
 from app.extensions import db, limiter
+from app.ops.metrics import operator_request
 
 bp = Blueprint("ops", __name__)
 
@@ -38,7 +43,7 @@ CHECKS = (("database", _database), ("signing key", _signing_key), ("queue", _que
 @bp.get("/readyz")
 @limiter.exempt
 def readyz():
-    """200 when every part answers; 503 naming the parts that do not."""
+    """200 when every part answers, else 503; operators also read which parts do not."""
     results, failing = {}, []
     for name, check in CHECKS:
         try:
@@ -48,7 +53,7 @@ def readyz():
             current_app.logger.warning("readiness: %s is not ready: %s", name, exc)
             results[name] = f"unreachable: {type(exc).__name__}"
             failing.append(name)
+    details = {"failing": failing, "checks": results} if operator_request() else {}
     if failing:
-        body = jsonify(status="not ready", failing=failing, checks=results)
-        return body, 503
-    return jsonify(status="ready", checks=results)
+        return jsonify(status="not ready", **details), 503
+    return jsonify(status="ready", **details)

@@ -60,7 +60,7 @@ class PortalCollector:
         yield age
         session.rollback()
         failures = CounterMetricFamily("portal_job_failures", "Failed background jobs.", labels=["job"])
-        names = ["deliver_email", *(name for name, _, _ in queue.PERIODIC_JOBS)]
+        names = ["deliver_email", "send_reset_link", *(name for name, _, _ in queue.PERIODIC_JOBS)]
         try:
             for name, count in jobs.failure_counts(queue.queue_of(self.app), names).items():
                 failures.add_metric([name], count)
@@ -69,7 +69,8 @@ class PortalCollector:
         yield failures
 
 
-def _allowed():
+def operator_request():
+    """Whether the caller gave METRICS_TOKEN or calls from METRICS_ALLOW: it may read how the host fares."""
     cfg = current_app.config
     token = cfg.get("METRICS_TOKEN")
     if token and request.headers.get("Authorization", "") == f"Bearer {token}":
@@ -91,6 +92,6 @@ def init_app(app):
     @limiter.exempt
     @csrf.exempt
     def metrics():
-        if not _allowed():
+        if not operator_request():
             abort(403)
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

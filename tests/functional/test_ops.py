@@ -15,6 +15,7 @@ def test_healthz_answers_while_the_process_runs(client):
     assert response.status_code == 200 and response.json == {"status": "ok"}
 
 
+@pytest.mark.parametrize("settings", [{"METRICS_ALLOW": ("127.0.0.1",)}])
 def test_readyz_is_ready_when_database_key_and_queue_answer(client):
     response = client.get("/readyz")
     assert response.status_code == 200
@@ -30,7 +31,7 @@ def test_readyz_is_ready_when_database_key_and_queue_answer(client):
     ],
 )
 def test_readyz_answers_503_naming_the_part_that_does_not_answer(app_settings, _migrated, override, part):
-    broken = create_app(TestConfig(), **{**app_settings, **override})
+    broken = create_app(TestConfig(), **{**app_settings, "METRICS_ALLOW": ("127.0.0.1",), **override})
     response = broken.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["status"] == "not ready" and response.json["failing"] == [part]
