@@ -20,17 +20,27 @@ Plain functions taking a session; only ``commit_exactly_once`` commits.
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit, outbox
-from app.billing import emails, invoices
+from app.billing import emails, invoices, refund_claims
 from app.billing.gateway import PaymentStatus
 from app.billing.orders import SETTLED, UNPAID, fail_order, move_order, note_attempt
 from app.billing.outcomes import Outcome, OutcomeCode, ignored
 from app.licensing.issuing import issue_next_certificate, new_license
 from app.licensing.keys import KeyRing
-from app.models import Certificate, License, LicenseKind, LicenseStatus, Order, OrderStatus
+from app.models import (
+    Certificate,
+    License,
+    LicenseKind,
+    LicenseStatus,
+    Order,
+    OrderStatus,
+    RefundAttempt,
+    RefundKind,
+    RefundStatus,
+)
 from app.terms import Terms
 
 FULFILMENT_REASONS = ("purchase", "upgrade", "trial_conversion")
@@ -106,7 +116,20 @@ def fulfil_order(session, order, payment, settings, now):
     )
     invoice = invoices.issue_invoice(session, order, settings.terms, now)
     outbox.add(session, emails.receipt(order, license, certificate, invoice))
-    return Outcome(OutcomeCode.FULFILLED, "fulfilled")
+    kept = _apply_kept_refund(session, order, payment, settings, now)
+    return kept or Outcome(OutcomeCode.FULFILLED, "fulfilled")
+
+
+def _apply_kept_refund(session, order, payment, settings, now):
+    """Stripe reported a refund of this payment before its order was known: apply it now."""
+    kept = refund_claims.take_kept_refund(session, order, payment.id, now)
+    if kept is None:
+        return None
+    if kept.amount_cents >= order.amount_cents:
+        apply_full_refund(session, order, settings, now, kept.reason or "Refunded in Stripe")
+        return Outcome(OutcomeCode.REFUNDED, "fulfilled, then refunded as Stripe reported")
+    record_partial_refund(session, order, kept.amount_cents, settings, now)
+    return Outcome(OutcomeCode.PARTIAL_REFUND, "fulfilled, then partly refunded as Stripe reported")
 
 
 def apply_full_refund(session, order, settings, now, reason, *, certificate_reason="refund"):
@@ -117,7 +140,9 @@ def apply_full_refund(session, order, settings, now, reason, *, certificate_reas
     disputed order is refunded, once; returns the new certificate, or None
     when the order was not in a state to refund (e.g. already refunded).
     """
-    removed = order.accounts - order.refunded_accounts  # a partial refund took some already
+    # Read under the order's lock: a refund by packs applied meanwhile has taken some accounts already.
+    order = locked_order(session, order)
+    removed = order.accounts - order.refunded_accounts
     refunded = move_order(
         session,
         order,
@@ -192,6 +217,7 @@ def credit_partial_refund(session, order, settings, now, *, refunded_cents, net_
 
 def record_partial_refund(session, order, refunded_cents, settings, now):
     """Stripe refunded part of a payment: recorded, credited and left to support; the license is unchanged."""
+    order = locked_order(session, order)
     if order.status not in SETTLED or refunded_cents <= order.refunded_cents:
         return ignored("nothing new refunded")
     net, tax = invoices.credit_for_amount(order, refunded_cents - order.refunded_cents)
@@ -214,6 +240,7 @@ def record_partial_refund(session, order, refunded_cents, settings, now):
 
 def open_dispute(session, order):
     """A paid order is disputed: upgrades of its license stop until the dispute closes."""
+    order = locked_order(session, order)
     disputed = move_order(session, order, OrderStatus.DISPUTED)
     if not disputed:
         return ignored(f"the order is {order.status}")
@@ -223,6 +250,7 @@ def open_dispute(session, order):
 
 def close_dispute(session, order, won, settings, now):
     """A won dispute puts the order back to paid; a lost one is a refund."""
+    order = locked_order(session, order)
     if not won:
         certificate = apply_full_refund(
             session, order, settings, now, "Dispute lost", certificate_reason="dispute_lost"
@@ -292,8 +320,19 @@ def _add_accounts(session, order, settings, now):
 
 
 def locked_order(session, order):
-    """Lock ``order``'s row until commit (PostgreSQL) and read it fresh: a refund asked by support holds it,
-    so Stripe's event about that very refund waits and then finds it recorded."""
+    """Lock ``order``'s row until commit and read it fresh: refunds, disputes and Stripe's reports of them
+    take their turns on it, each seeing what the one before did.
+
+    PostgreSQL locks the row (``SELECT ... FOR UPDATE``); SQLite has no row locks but admits one
+    writer, so a write comes first there and what is read after it is current.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(Order)
+            .where(Order.id == order.id)
+            .values(id=Order.id)
+            .execution_options(synchronize_session=False)
+        )
     return session.execute(
         select(Order)
         .where(Order.id == order.id)
@@ -349,15 +388,37 @@ def refund_extra_payment(session, order, payment, settings, why, now, *, actor=N
     """Refund a payment the order does not need (paid twice, or paid after it was cancelled), once.
 
     Automatic (``actor`` None) when a path meets the extra payment, or asked by
-    support with ``why`` as the reason. The idempotency key is the payment's
-    own, so the webhook, the order page, reconcile and support make the same
-    one refund. Raises ``GatewayError`` when Stripe cannot refund now.
+    support with ``why`` as the reason. The attempt is claimed by the payment's
+    id (unique) before Stripe is asked, and the idempotency key is the
+    payment's own, so however many deliveries, pages, reconciles and agents
+    meet it, one refund is made, one credit note issued, one flag written and
+    one email sent. Raises ``GatewayError`` when Stripe cannot refund now.
     """
-    settings.gateway.refund(
+    claim = refund_claims.extra_claim(payment.id)
+    if refund_claims.attempt_by_claim(session, claim) is not None:
+        return ignored("the extra payment is refunded already")
+    attempt = RefundAttempt(
+        order_id=order.id,
+        stripe_payment_intent_id=payment.id,
+        kind=RefundKind.EXTRA,
+        status=RefundStatus.APPLIED,
+        claim=claim,
+        idempotency_key=f"refund-extra-{payment.id}",
+        amount_cents=payment.amount,
+        reason=why,
+        actor_id=actor.id if actor is not None else None,
+        created_at=now,
+        applied_at=now,
+    )
+    session.add(attempt)
+    # A second delivery waits here for the first's commit, fails on the unique claim and, run again, finds it.
+    session.flush()
+    refund = settings.gateway.refund(
         payment.id,
         f"Extra payment for order {order.id} refunded",
-        idempotency_key=f"refund-extra-{payment.id}",
+        idempotency_key=attempt.idempotency_key,
     )
+    attempt.stripe_refund_id = refund.id
     reason = (
         f"Extra payment {payment.id} refunded by support: {why}"
         if actor

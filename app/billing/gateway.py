@@ -48,6 +48,8 @@ class DisputeStatus(StrEnum):
 
 _EXPAND_CARD = ["latest_charge", "payment_method"]
 _METADATA_VALUE_LIMIT = 500
+REFUND_ATTEMPT = "refund_attempt"
+"""The metadata key naming the portal's refund attempt on a Stripe refund."""
 
 
 class GatewayError(PortalError):
@@ -245,19 +247,23 @@ class StripeGateway:
         *,
         idempotency_key: str | None = None,
         amount_cents: int | None = None,
+        attempt: int | None = None,
     ) -> RefundInfo:
         """Refund a payment, in full or ``amount_cents`` of it; ``reason`` (free text) goes into its metadata.
 
         Stripe's own ``reason`` field takes only three fixed values, and
         localstripe refuses it altogether, so the portal's words travel as
         metadata. Pass ``idempotency_key`` (e.g. "refund-order-17") so that a
-        repeated click cannot refund twice.
+        repeated click cannot refund twice. ``attempt`` (the portal's refund attempt)
+        travels in the metadata too, so Stripe's ``charge.refunded`` names it.
         """
         params = {"payment_intent": payment_intent_id}
         if amount_cents is not None:
             params["amount"] = amount_cents
         if reason:
             params["metadata"] = {"reason": reason[:_METADATA_VALUE_LIMIT]}
+        if attempt is not None:
+            params.setdefault("metadata", {})[REFUND_ATTEMPT] = str(attempt)
         options = {"idempotency_key": idempotency_key} if idempotency_key else None
         with _stripe_errors():
             refund = self._client.v1.refunds.create(params=params, options=options)

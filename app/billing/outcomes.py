@@ -17,6 +17,8 @@ class OutcomeCode(StrEnum):
     ORDER_FAILED = "order_failed"
     REFUNDED = "refunded"
     PARTIAL_REFUND = "partial_refund"
+    OWN_REFUND = "own_refund"  # Stripe reports a refund the portal made: matched to its attempt
+    KEPT = "kept"  # a refund of a payment whose order is not known yet, applied when it is
     DISPUTE_OPENED = "dispute_opened"
     DISPUTE_WON = "dispute_won"
     DISPUTE_LOST = "dispute_lost"

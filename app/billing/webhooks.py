@@ -19,21 +19,20 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app import outbox
-from app.billing import emails
+from app.billing import emails, refund_claims, refunding
 from app.billing.fulfilment import (
     FulfilmentSettings,
-    apply_full_refund,
     close_dispute,
     commit_exactly_once,
     fulfil_order,
+    locked_order,
     open_dispute,
-    record_partial_refund,
 )
 from app.billing.gateway import DisputeStatus, GatewayError, InvalidWebhook, PaymentStatus, payment_info
-from app.billing.orders import UNPAID, fail_order
+from app.billing.orders import SETTLED, UNPAID, fail_order
 from app.billing.outcomes import Outcome, OutcomeCode, ignored
 from app.extensions import csrf, db
-from app.models import Order, StripeEvent
+from app.models import Order, RefundKind, StripeEvent
 from app.web.services import current_gateway, current_keyring, current_terms
 
 log = logging.getLogger(__name__)
@@ -140,6 +139,9 @@ def handle_event(session, event, settings, now):  # noqa: C901 (one branch per S
             order = _order_for_payment(session, obj.get("payment_intent"))
             if order is None:
                 return ignored("no order for this dispute")
+            # Under the order's lock: a closing delivered at the same moment is either stored by now
+            # (and seen here) or waits for this one and then finds the order disputed.
+            order = locked_order(session, order)
             if _dispute_closed_already(session, obj.get("id")):
                 # Stripe delivers in any order: the closing came first and stands.
                 return ignored("the dispute is closed already")
@@ -224,20 +226,36 @@ def _dispute_closed_already(session, dispute_id):
 
 
 def _charge_refunded(session, charge, settings, now):
+    if any(attempt.kind == RefundKind.EXTRA for attempt, _ in refunding.portal_refunds(session, charge)):
+        return ignored("the portal's refund of an extra payment")
     order = _order_for_payment(session, charge.get("payment_intent"))
     if order is not None and order.status in UNPAID and settings.gateway is not None:
         # The refund arrived before the payment's own success: settle the payment first,
         # as Stripe has it now, so that the refund then takes its accounts back.
         order = _fulfil_from_stripe(session, order.stripe_payment_intent_id, settings, now) or order
     if order is None:
+        return _keep_refund(session, charge, settings, now)
+    return refunding.charge_refunded(session, order, charge, _refund_reason(charge), settings, now)
+
+
+def _keep_refund(session, charge, settings, now):
+    """A refund of a payment whose order the portal does not know (yet): kept until the payment's success
+    or reconcile finds the order, which then applies it."""
+    payment_intent_id = _id_of(charge.get("payment_intent"))
+    if not payment_intent_id or not isinstance(payment_intent_id, str):
         return ignored("no order for this charge")
-    refunded = charge.get("amount_refunded") or 0
-    if not charge.get("refunded") and refunded < charge.get("amount", 0):
-        return record_partial_refund(session, order, refunded, settings, now)
-    certificate = apply_full_refund(session, order, settings, now, _refund_reason(charge))
-    if certificate is None:
-        return ignored(f"the order is {order.status}")
-    return Outcome(OutcomeCode.REFUNDED, "order refunded")
+    refund_claims.keep_refund(
+        session, payment_intent_id, charge.get("amount_refunded") or 0, _refund_reason(charge), now
+    )
+    # Paid meanwhile (its commit came between the two reads): apply it now rather than wait.
+    order = _order_for_payment(session, payment_intent_id)
+    if (
+        order is not None
+        and order.status in SETTLED
+        and refund_claims.take_kept_refund(session, order, payment_intent_id, now)
+    ):
+        return refunding.charge_refunded(session, order, charge, _refund_reason(charge), settings, now)
+    return Outcome(OutcomeCode.KEPT, "kept: no order for this payment yet")
 
 
 def _fulfil_from_stripe(session, payment_intent_id, settings, now):

@@ -7,6 +7,7 @@ from app.models.invoice import BillingDetails, BillingDocument, DocumentCounter,
 from app.models.license import Certificate, License, LicenseKind, LicenseStatus
 from app.models.order import Order, OrderStatus, PaymentAttempt, StripeEvent
 from app.models.outbox import OutboxMessage
+from app.models.refund import RefundAttempt, RefundKind, RefundStatus
 from app.models.sign_in import SignInSession
 from app.models.support import AuditEntry, TrialRequest, TrialRequestStatus
 from app.models.user import User
@@ -27,6 +28,9 @@ __all__ = [
     "OrderStatus",
     "OutboxMessage",
     "PaymentAttempt",
+    "RefundAttempt",
+    "RefundKind",
+    "RefundStatus",
     "SignInSession",
     "StripeEvent",
     "SupportMessage",

@@ -1,7 +1,7 @@
 """Forms of the support console. Each action posts its own small form."""
 
-from wtforms import EmailField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from app.forms import FlaskForm
 from app.models.user import ROLES, STAFF_ROLES
@@ -70,8 +70,15 @@ class ReinstateForm(FlaskForm):
     submit = SubmitField("Reinstate license")
 
 
+def _refunded_before():
+    """What the order had refunded when the page was shown (a hidden input): the refund is claimed for it."""
+    out_of_date = "This page is out of date: open the order again."
+    return StringField(validators=[InputRequired(out_of_date), Regexp(r"^[0-9]{1,12}$", message=out_of_date)])
+
+
 class RefundForm(FlaskForm):
     reason = _reason("Reason (for staff only)", "Give a reason for the refund, for the audit log.")
+    refunded_before = _refunded_before()
     submit = SubmitField("Refund in full")
 
 
@@ -92,6 +99,7 @@ class PartialRefundForm(FlaskForm):
         "Packs to refund", maximum=1_000_000, message="Enter how many whole packs to refund, like 1 or 2."
     )
     reason = _reason("Reason (for staff only)", "Give a reason for the refund, for the audit log.")
+    refunded_before = _refunded_before()
     submit = SubmitField("Refund these packs")
 
 

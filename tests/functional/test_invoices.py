@@ -4,19 +4,14 @@ import csv
 import io
 import json
 import re
-from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.billing.fulfilment import FulfilmentSettings
-from app.billing.gateway import RefundInfo
 from app.extensions import db
 from app.mail import attachment_bytes
 from app.models import AuditEntry, BillingDocument, Order
-from app.support.refunds import refund_packs
-from app.web.services import current_terms
 from tests.conftest import Browser, sent_mail
 from tests.support.localstripe import sign_webhook
 from tests.support.payments import post_webhook, stripe_event, succeeded_event
@@ -380,39 +375,6 @@ def test_the_portal_refuses_to_start_with_malformed_tax_rates(app_settings):
 
     with pytest.raises(SystemExit, match="TAX_RATES must read like DE:19"):
         create_app(TestConfig(), **{**app_settings, "TAX_RATES": "Germany=19"})
-
-
-class RefundingGateway:
-    """Stripe accepting every refund: the console's side of a refund that Stripe reported first."""
-
-    def refund(self, payment_intent_id, reason, *, idempotency_key=None, amount_cents=None):
-        return RefundInfo(id="re_console", status="succeeded", amount=amount_cents)
-
-
-def test_stripes_report_of_a_pack_refund_and_the_consoles_own_record_issue_one_credit_note(
-    shopper, deliver, staff, keyring
-):
-    order = pay(deliver, place(shopper, 75))
-    # Stripe's charge.refunded for the refund of one pack arrives before the console records it.
-    deliver(charge_refunded(order, 11250))
-    db.session.refresh(order)
-    order.refunded_cents = 0  # as the console read it before asking Stripe
-    settings = FulfilmentSettings(keyring=keyring, terms=current_terms())
-
-    refund_packs(
-        db.session,
-        order,
-        staff,
-        packs=1,
-        reason="One pack too many",
-        gateway=RefundingGateway(),
-        settings=settings,
-        now=datetime.now(UTC),
-    )
-    db.session.commit()
-
-    [_, credit_note] = documents(order)
-    assert (credit_note.event, credit_note.total_cents) == ("partial-11250", 11250)
 
 
 def test_the_receipt_email_carries_the_invoice_as_a_pdf_file(shopper, deliver, customer, app):

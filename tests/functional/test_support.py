@@ -265,7 +265,9 @@ def test_only_a_paid_order_can_be_refunded(agent, customer, make_license):
 
     page = page_text(agent.get(f"/support/orders/{order.id}"))
     response = agent.submit(
-        f"/support/orders/{order.id}/refund", {"reason": "Duplicate"}, f"/support/orders/{order.id}"
+        f"/support/orders/{order.id}/refund",
+        {"reason": "Duplicate", "refunded_before": "0"},
+        f"/support/orders/{order.id}",
     )
 
     assert "Only a paid order can be refunded." in page

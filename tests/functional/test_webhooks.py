@@ -462,12 +462,12 @@ def test_partial_refund_is_recorded_and_flagged_without_changing_the_license(del
     assert len(certificates_of(order.id)) == 1
 
 
-def test_refund_of_an_unknown_charge_is_ignored(deliver, paid_order):
+def test_refund_of_an_unknown_charge_is_kept_and_changes_no_order(deliver, paid_order):
     order = paid_order()
 
     response = deliver(stripe_event("charge.refunded", charge_of(order, payment_intent="pi_elsewhere")))
 
-    assert response.json["outcome"] == "ignored: no order for this charge"
+    assert response.json["outcome"] == "kept: no order for this payment yet"
     assert db.session.get(Order, order.id).status == "paid"
 
 

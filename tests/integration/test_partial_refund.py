@@ -32,7 +32,7 @@ def credit_notes():
 def refund_packs(agent, order, packs, reason=REASON):
     return agent.submit(
         f"/support/orders/{order.id}/partial-refund",
-        {"packs": str(packs), "reason": reason},
+        {"packs": str(packs), "reason": reason, "refunded_before": str(order.refunded_cents)},
         f"/support/orders/{order.id}",
     )
 
@@ -128,7 +128,9 @@ def test_after_a_partial_refund_the_full_refund_refunds_the_rest_and_removes_the
     assert "Refunds the remaining $225.00" in page and "remaining 50 accounts" in page
 
     response = agent.submit(
-        f"/support/orders/{paid_order.id}/refund", {"reason": "rest"}, f"/support/orders/{paid_order.id}"
+        f"/support/orders/{paid_order.id}/refund",
+        {"reason": "rest", "refunded_before": str(paid_order.refunded_cents)},
+        f"/support/orders/{paid_order.id}",
     )
 
     assert response.status_code == 302
@@ -142,7 +144,9 @@ def test_after_a_partial_refund_the_full_refund_refunds_the_rest_and_removes_the
     assert "Accounts removed:   50" in full.text_body and "Licensed accounts:  50" in full.text_body
 
     again = agent.submit(
-        f"/support/orders/{paid_order.id}/refund", {"reason": "again"}, f"/support/orders/{paid_order.id}"
+        f"/support/orders/{paid_order.id}/refund",
+        {"reason": "again", "refunded_before": str(paid_order.refunded_cents)},
+        f"/support/orders/{paid_order.id}",
     )
     assert again.status_code == 400 and "only a paid order can be refunded" in again.get_data(as_text=True)
 

@@ -33,7 +33,9 @@ def paid_order(gateway, localstripe, customer, make_license, pay_order):
 
 def refund(agent, order, reason=REASON):
     return agent.submit(
-        f"/support/orders/{order.id}/refund", {"reason": reason}, f"/support/orders/{order.id}"
+        f"/support/orders/{order.id}/refund",
+        {"reason": reason, "refunded_before": str(order.refunded_cents)},
+        f"/support/orders/{order.id}",
     )
 
 

@@ -185,6 +185,7 @@ def refund(order_id):
             gateway=current_gateway(),
             settings=fulfilment_settings(given),
             now=given["now"],
+            refunded_before=int(form.refunded_before.data),
         ),
         lambda order, _: (
             f"Order #{order.id} refunded: the license has a new certificate and the customer is emailed."
@@ -246,6 +247,7 @@ def partial_refund(order_id):
             gateway=current_gateway(),
             settings=fulfilment_settings(given),
             now=given["now"],
+            refunded_before=int(form.refunded_before.data),
         ),
         lambda order, certificate: (
             f"Refunded {money(packs_refund_cents(order, form.packs.data), order.currency)}"
