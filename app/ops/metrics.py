@@ -112,7 +112,9 @@ def operator_request():
 def host_registry(app):
     """The registry /metrics shows: request metrics of every worker process of the host, and its parts."""
     registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
         multiprocess.MultiProcessCollector(registry)
         # The exporter's own metrics write to the shared folder; registered here they would count twice.
         PrometheusMetrics(app, registry=CollectorRegistry(), **EXPORTER)
