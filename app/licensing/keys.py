@@ -1,8 +1,9 @@
-"""The Ed25519 key ring that signs License Certificates.
+"""The Ed25519 key ring that signs License Certificates, and the key files of earlier versions.
 
-One JSON file (mode 0600, outside the database) holds the current signing key
-and the public key of every signing key ever used, so that certificates signed
-before a rotation keep verifying. See docs/certificate-format.md, "Key file".
+A `KeyRing` holds the signing key and the public key of every key ever published, so that
+certificates signed before a rotation keep verifying; the portal builds it from the database
+(app/licensing/keystore.py). Earlier versions kept it in one JSON file (mode 0600) per host:
+`load_keyring` reads such a file for `flask keys import-file`. See docs/certificate-format.md, §11.
 """
 
 import base64

@@ -17,11 +17,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from app.licensing import extractor
 from config import database_url
+from tests.support.databases import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -50,21 +49,12 @@ with create_app().app_context():
 
 
 @pytest.fixture
-def shared_database():
+def shared_database(tmp_path):
     """A PostgreSQL database of the hosts' own, beside the tests' (DATABASE_URL), made empty."""
-    url = database_url("")
-    if not url.startswith("postgresql"):
+    if not database_url("").startswith("postgresql"):
         pytest.skip("two hosts share PostgreSQL: set DATABASE_URL to a PostgreSQL database")
-    url = make_url(url)
-    name = f"{url.database}_hosts"
-    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    with scratch_database("hosts", tmp_path) as url:
+        yield url
 
 
 def free_port():
