@@ -16,9 +16,8 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from app import queue
 from app.extensions import db, limiter
-from app.ops.metrics import operator_request
+from app.ops.metrics import operator_request, probe_queue
 
 bp = Blueprint("ops", __name__)
 
@@ -72,7 +71,7 @@ def _signing_key(found):
 
 
 def _queue(found):
-    queue.ping(current_app)
+    probe_queue(current_app)
 
 
 REQUIRED = (("database", _database), ("schema", _schema), ("signing key", _signing_key))

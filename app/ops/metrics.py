@@ -78,6 +78,23 @@ class PortalCollector:
         yield failures
 
 
+# A probe waits no longer for the queue than this: a Redis that hangs must not hang /readyz too.
+QUEUE_PROBE_SECONDS = 0.5
+
+
+def probe_queue(app):
+    """Raise when the task queue does not answer within QUEUE_PROBE_SECONDS."""
+    url = app.config.get("QUEUE_URL")
+    if not url:
+        queue.ping(app)  # the SQLite queue: a local file
+        return
+    import redis
+
+    timeout = QUEUE_PROBE_SECONDS
+    with redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout) as client:
+        client.ping()
+
+
 class HostCollector:
     """What this host reaches, at each scrape: a part it does without shows 0 (the host stays ready)."""
 
@@ -89,7 +106,7 @@ class HostCollector:
             "portal_dependency_up", "1 when this host reaches the part, else 0.", labels=["part"]
         )
         try:
-            queue.ping(self.app)
+            probe_queue(self.app)
             up.add_metric(["queue"], 1)
         except Exception:
             up.add_metric(["queue"], 0)

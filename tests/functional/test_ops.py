@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,19 @@ def test_readyz_stays_ready_but_degraded_while_the_queue_is_down(app_settings, _
     assert response.json["signing_key"] == keyring.signing_key_id
     metrics = queue_down.test_client().get("/metrics").get_data(as_text=True)
     assert 'portal_dependency_up{part="queue"} 0.0' in metrics
+
+
+def test_readyz_waits_for_a_queue_that_hangs_no_longer_than_the_probe_allows(app_settings, _migrated):
+    """A Redis that accepts connections but never answers must not hold the load balancer's probe."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        host = create_app(TestConfig(), **{**app_settings, **OPERATOR, "QUEUE_URL": url})
+        started = time.monotonic()
+        response = host.test_client().get("/readyz")
+    assert (response.status_code, response.json["degraded"]) == (200, ["queue"])
+    assert time.monotonic() - started < 2
 
 
 def test_readyz_answers_503_on_a_schema_older_than_the_code(app_settings, tmp_path, keyring):
