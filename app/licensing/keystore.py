@@ -26,13 +26,11 @@ from sqlalchemy import select
 from app.licensing.extractor.public_keys import (
     KEY_ALGORITHM,
     KeySetError,
-    endorsement_input,
     key_id_for,
     key_set_from_records,
     public_key_record,
 )
-from app.licensing.keys import KeyRing, KeyRingError
-from app.licensing.keys import load_keyring as read_key_file
+from app.licensing.keys import KeyRing, KeyRingError, read_key_file
 from app.models import SigningKey
 
 SECRET_MIN_LENGTH = 32
@@ -133,11 +131,10 @@ def rotate_key(session, secret: str, now: datetime, publish_hours: int) -> Signi
             f"key {kid} is already published and signs from {signs_from:%Y-%m-%d %H:%M} UTC;"
             " rotate again after that"
         )
-    ring = load_keyring(session, secret, now)
-    new_key = Ed25519PrivateKey.generate()
-    row = _add(session, secret, new_key, now, signs_from=now + timedelta(hours=publish_hours))
-    row.endorsed_by = ring.signing_key_id
-    row.endorsement = base64.b64encode(ring.sign(endorsement_input(new_key.public_key()))).decode("ascii")
+    rotated = load_keyring(session, secret, now).rotated()
+    [endorsed] = [record for record in rotated.published() if record["kid"] == rotated.signing_key_id]
+    row = _add(session, secret, rotated._signing_key, now, signs_from=now + timedelta(hours=publish_hours))
+    row.endorsed_by, row.endorsement = endorsed["endorsed_by"], endorsed["endorsement"]
     return row
 
 

@@ -8,10 +8,9 @@ from sqlalchemy import delete, select
 from app.extensions import db
 from app.licensing import extractor
 from app.licensing.certificates import issue_certificate
-from app.licensing.keys import generate_keyring, rotate_keyring
 from app.models import SigningKey
 from app.models.base import utcnow
-from tests.support.licensing import paid_claims
+from tests.support.licensing import new_keyring, paid_claims, write_key_file
 
 
 def published(client):
@@ -106,10 +105,10 @@ def test_a_short_key_secret_is_refused_with_how_to_make_one(runner):
 def test_an_imported_key_file_keeps_its_certificates_verifying(
     client, runner, tmp_path, empty_keyring, make_license
 ):
-    path = tmp_path / "license-keys.json"
-    first = generate_keyring(path)
+    first = new_keyring()
     old_certificate = issue_certificate(paid_claims(), first)
-    second = rotate_keyring(path)
+    second = first.rotated()
+    path = write_key_file(tmp_path / "license-keys.json", second)
 
     result = runner.invoke(args=["keys", "import-file", str(path)])
     assert result.exit_code == 0, result.output
@@ -130,8 +129,9 @@ def test_an_imported_key_file_keeps_its_certificates_verifying(
 def test_a_second_hosts_key_file_adds_its_public_keys_but_does_not_sign(
     client, runner, tmp_path, keyring, restore_keyring, make_license
 ):
-    other = generate_keyring(tmp_path / "other.json")
+    other = new_keyring()
     stranded = issue_certificate(paid_claims(), other)
+    write_key_file(tmp_path / "other.json", other)
     result = runner.invoke(args=["keys", "import-file", str(tmp_path / "other.json")])
     assert result.exit_code == 0 and "signs from now" not in result.output
     assert extractor.verify_certificate(stranded, published(client)).serial == paid_claims()["serial"]
@@ -147,7 +147,7 @@ def test_a_broken_key_file_is_refused_and_changes_nothing(runner, tmp_path, keyr
 
 
 def test_a_public_key_alone_verifies_what_it_signed(client, runner, tmp_path, restore_keyring):
-    lost = generate_keyring(tmp_path / "lost.json")
+    lost = new_keyring()
     [record] = lost.published()
     certificate = issue_certificate(paid_claims(), lost)
     result = runner.invoke(args=["keys", "import-public", record["kid"], record["public_key"]])
@@ -157,7 +157,7 @@ def test_a_public_key_alone_verifies_what_it_signed(client, runner, tmp_path, re
 
 
 def test_a_public_key_under_the_wrong_id_is_refused(runner, tmp_path, keyring):
-    [record] = generate_keyring(tmp_path / "lost.json").published()
+    [record] = new_keyring().published()
     result = runner.invoke(args=["keys", "import-public", "0000000000000000", record["public_key"]])
     assert result.exit_code == 1 and "does not match its public key" in result.output
     assert list(key_rows()) == [keyring.signing_key_id]
