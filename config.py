@@ -211,7 +211,6 @@ class ProductionConfig(Config):
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     REQUIRED = (
         "SECRET_KEY",
-        "LICENSE_KEY_SECRET",
         "PORTAL_URL",
         "STRIPE_SECRET_KEY",
         "STRIPE_PUBLISHABLE_KEY",
@@ -220,6 +219,7 @@ class ProductionConfig(Config):
         "SELLER_ADDRESS",
         "SELLER_COUNTRY",
         "SELLER_VAT_ID",
+        "LICENSE_KEY_SECRET",
     )
 
 

@@ -10,6 +10,7 @@ from app.licensing import extractor
 from app.licensing.certificates import issue_certificate
 from app.models import SigningKey
 from app.models.base import utcnow
+from config import ProductionConfig, load_config
 from tests.support.licensing import new_keyring, paid_claims, write_key_file
 
 
@@ -43,6 +44,14 @@ def empty_keyring(app, keyring, restore_keyring):
     db.session.execute(delete(SigningKey))
     db.session.add(SigningKey(**saved))
     db.session.commit()
+
+
+def test_production_needs_the_key_secret_every_host_shares(monkeypatch):
+    for name in ProductionConfig.REQUIRED:
+        monkeypatch.setattr(ProductionConfig, name, "set")
+    monkeypatch.setattr(ProductionConfig, "LICENSE_KEY_SECRET", None)
+    with pytest.raises(SystemExit, match="LICENSE_KEY_SECRET is not set"):
+        load_config("production")
 
 
 def test_generate_refuses_a_second_first_key_and_changes_nothing(runner, keyring):
