@@ -19,6 +19,7 @@ from app.licensing import keystore
 from app.mail import bodies
 from app.models import OutboxMessage, SigningKey, User
 from app.models.base import utcnow
+from app.queue import queue_of
 from config import TestConfig, database_url
 
 TESTS = Path(__file__).resolve().parent
@@ -162,6 +163,7 @@ def app(request, _migrated, app_settings, settings):
         yield app
         db.session.remove()
         _empty_tables()
+        queue_of(app).flush()  # tasks this test queued are not the next test's
         if settings:
             db.engine.dispose()
     app.config.clear()

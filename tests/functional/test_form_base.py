@@ -21,7 +21,8 @@ UNSENDABLE_LINES = ["Help\r\nBcc: x@example.com", "Help\u2028me", "Help\u2029me"
 
 def every_form_class():
     for module in pkgutil.walk_packages(app_package.__path__, "app."):
-        importlib.import_module(module.name)
+        if not module.name.endswith(".__main__"):  # a program's entry point runs when imported
+            importlib.import_module(module.name)
     found, todo = set(), [flask_wtf.FlaskForm]
     while todo:
         for sub in todo.pop().__subclasses__():
