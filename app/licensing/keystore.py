@@ -139,8 +139,9 @@ def rotate_key(session, secret: str, now: datetime, publish_hours: int) -> Signi
 
 
 def import_key_file(session, secret: str, path: str | Path, now: datetime) -> Imported:
-    """Bring in a key file (the LICENSE_KEYS_PATH format): its public keys, so the certificates they
-    signed keep verifying, and its signing key, which signs from now when the keyring has none.
+    """Bring in a key file of an earlier version (instance/license-keys.json): its public keys, so the
+    certificates they signed keep verifying, and its signing key, which signs from now when the
+    keyring has none.
 
     Keys already in the keyring are left as they are: importing the same file twice adds nothing.
     """
