@@ -9,6 +9,7 @@ from app.models.order import Order, OrderStatus, PaymentAttempt, StripeEvent
 from app.models.outbox import OutboxMessage
 from app.models.refund import RefundAttempt, RefundKind, RefundStatus
 from app.models.sign_in import SignInSession
+from app.models.signing_key import SigningKey
 from app.models.support import AuditEntry, TrialRequest, TrialRequestStatus
 from app.models.user import User
 
@@ -32,6 +33,7 @@ __all__ = [
     "RefundKind",
     "RefundStatus",
     "SignInSession",
+    "SigningKey",
     "StripeEvent",
     "SupportMessage",
     "TrialRequest",
