@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app.contact.forms import ContactForm
-from app.contact.service import messages_from, send_support_message, support_standing
+from app.contact.forms import ContactForm, SalesForm
+from app.contact.service import messages_from, send_sales_message, send_support_message, support_standing
 from app.extensions import db, limiter
 from app.licensing.issuing import licenses_of
 from app.security import signed_in_user
@@ -51,6 +51,32 @@ def contact():
         sent=messages_from(db.session, current_user),
         now=now,
     )
+
+
+# Questions from one client to sales, with no account to tie them to: a few an hour.
+SALES_LIMIT = "3 per hour; 10 per day"
+
+
+@bp.route("/contact/sales", methods=["GET", "POST"])
+@limiter.limit(SALES_LIMIT, methods=["POST"])
+def sales():
+    form = SalesForm()
+    if not form.is_submitted() and current_user.is_authenticated:
+        form.email.data = current_user.email
+        form.company.data = current_user.company
+    if form.validate_on_submit():
+        send_sales_message(
+            db.session,
+            form.name.data.strip(),
+            form.email.data.strip(),
+            (form.company.data or "").strip(),
+            form.message.data.strip(),
+            current_app.config["SALES_EMAIL"],
+        )
+        db.session.commit()
+        flash("Your message was sent to sales. They will answer by email.", "success")
+        return redirect(url_for("contact.sales"))
+    return render_template("contact/sales.html", form=form)
 
 
 @bp.route("/terms")
