@@ -54,3 +54,16 @@ class SalesForm(FlaskForm):
         ],
     )
     submit = SubmitField("Send to sales")
+
+
+class ReplyForm(FlaskForm):
+    """One more message in a support conversation: the customer's follow-up or support's answer."""
+
+    body = TextAreaField(
+        "Reply",
+        validators=[
+            DataRequired("Write the reply first."),
+            Length(max=10_000, message="Keep the reply under 10,000 characters."),
+        ],
+    )
+    submit = SubmitField("Send reply")

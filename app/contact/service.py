@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app import outbox
 from app.models import License, LicenseKind, SupportMessage, TrialRequest, TrialRequestStatus
@@ -71,6 +72,7 @@ def send_support_message(session, user, license, subject, body, support_email):
             f"[Support #{message.id}] {subject}",
             "support_message",
             {
+                "message_id": message.id,
                 "customer_id": user.id,
                 "customer_email": user.email,
                 "customer_company": user.company,
@@ -88,6 +90,7 @@ def messages_from(session, user):
     return session.scalars(
         select(SupportMessage)
         .where(SupportMessage.user_id == user.id)
+        .options(selectinload(SupportMessage.replies))
         .order_by(SupportMessage.created_at.desc(), SupportMessage.id.desc())
     ).all()
 

@@ -5,11 +5,13 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app.contact.forms import ContactForm, SalesForm
+from app.contact.conversations import follow_up
+from app.contact.forms import ContactForm, ReplyForm, SalesForm
 from app.contact.service import messages_from, send_sales_message, send_support_message, support_standing
 from app.extensions import db, limiter
 from app.licensing.issuing import licenses_of
 from app.security import signed_in_user
+from app.web.lookups import own_support_message
 
 bp = Blueprint("contact", __name__)
 
@@ -33,7 +35,7 @@ def contact():
         if form.license.data and chosen is None:
             form.license.errors.append("Choose one of your licenses, or “Not about one license”.")
         else:
-            send_support_message(
+            message = send_support_message(
                 db.session,
                 current_user,
                 chosen,
@@ -42,8 +44,8 @@ def contact():
                 current_app.config["SUPPORT_EMAIL"],
             )
             db.session.commit()
-            flash("Your message was sent to support. They will answer by email.", "success")
-            return redirect(url_for("contact.contact"))
+            flash("Your message was sent to support. Their answer appears here, and by email.", "success")
+            return redirect(url_for("contact.conversation", message_id=message.id))
     return render_template(
         "contact/contact.html",
         form=form,
@@ -51,6 +53,22 @@ def contact():
         sent=messages_from(db.session, current_user),
         now=now,
     )
+
+
+@bp.route("/contact/messages/<int:message_id>", methods=["GET", "POST"])
+@login_required
+@limiter.limit(CONTACT_LIMIT, methods=["POST"], key_func=signed_in_user)
+def conversation(message_id):
+    """One conversation with support: the first message, every reply, and a form to answer."""
+    message = own_support_message(message_id)
+    standing = support_standing(db.session, current_user, datetime.now(UTC))
+    form = ReplyForm()
+    if standing.eligible and form.validate_on_submit():
+        follow_up(db.session, current_user, message, form.body.data, current_app.config["SUPPORT_EMAIL"])
+        db.session.commit()
+        flash("Your reply was sent to support.", "success")
+        return redirect(url_for("contact.conversation", message_id=message.id) + "#reply")
+    return render_template("contact/conversation.html", message=message, form=form, standing=standing)
 
 
 # Questions from one client to sales, with no account to tie them to: a few an hour.
