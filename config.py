@@ -80,6 +80,7 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", f"{PORTAL_NAME} <licenses@localhost>")
     SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@localhost")
     SALES_EMAIL = os.environ.get("SALES_EMAIL") or SUPPORT_EMAIL  # Contact sales, for prospects
+    PRIVACY_EMAIL = os.environ.get("PRIVACY_EMAIL") or SUPPORT_EMAIL  # the terms' data protection contact
 
     # The task queue: Redis when QUEUE_URL=redis://host:6379/0, else a SQLite file (QUEUE_PATH).
     QUEUE_URL = os.environ.get("QUEUE_URL") or None

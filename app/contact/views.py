@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from app.billing.countries import country_name
 from app.contact.conversations import follow_up
 from app.contact.forms import ContactForm, ReplyForm, SalesForm
 from app.contact.service import messages_from, send_sales_message, send_support_message, support_standing
@@ -12,6 +13,7 @@ from app.extensions import db, limiter
 from app.licensing.issuing import licenses_of
 from app.security import signed_in_user
 from app.web.lookups import own_support_message
+from app.web.services import current_terms
 
 bp = Blueprint("contact", __name__)
 
@@ -99,7 +101,7 @@ def sales():
 
 @bp.route("/terms")
 def terms():
-    return render_template("contact/terms.html")
+    return render_template("contact/terms.html", seller_country=country_name(current_terms().seller.country))
 
 
 @bp.route("/refund-policy")

@@ -27,6 +27,12 @@ def index():
     return render_template("portal/landing.html")
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it at the root whatever the page links to."""
+    return current_app.send_static_file("img/favicon.ico")
+
+
 @bp.route("/licenses")
 @login_required
 def home():
