@@ -79,6 +79,8 @@ class Config:
     PRODUCT_NAME = os.environ.get("PRODUCT_NAME", "the hosting control panel")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", f"{PORTAL_NAME} <licenses@localhost>")
     SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@localhost")
+    SALES_EMAIL = os.environ.get("SALES_EMAIL") or SUPPORT_EMAIL  # Contact sales, for prospects
+    PRIVACY_EMAIL = os.environ.get("PRIVACY_EMAIL") or SUPPORT_EMAIL  # the terms' data protection contact
 
     # The task queue: Redis when QUEUE_URL=redis://host:6379/0, else a SQLite file (QUEUE_PATH).
     QUEUE_URL = os.environ.get("QUEUE_URL") or None
@@ -183,6 +185,7 @@ class TestConfig(Config):
     MAIL_SERVER = None
     QUEUE_URL = None
     SUPPORT_EMAIL = "support@example.com"
+    SALES_EMAIL = "sales@example.com"
     PORTAL_URL = "http://portal.test"
     STRIPE_SECRET_KEY = "sk_test_portal"
     STRIPE_PUBLISHABLE_KEY = "pk_test_portal"

@@ -1,7 +1,7 @@
 """The portal's data, one module per aggregate."""
 
 from app.models import indexes  # noqa: F401 (the list indexes join their tables' metadata)
-from app.models.contact import CustomerNote, SupportMessage
+from app.models.contact import CustomerNote, SupportMessage, SupportReply
 from app.models.installation import Installation, UsageReport
 from app.models.invoice import BillingDetails, BillingDocument, DocumentCounter, DocumentKind
 from app.models.license import Certificate, License, LicenseKind, LicenseStatus
@@ -36,6 +36,7 @@ __all__ = [
     "SigningKey",
     "StripeEvent",
     "SupportMessage",
+    "SupportReply",
     "TrialRequest",
     "TrialRequestStatus",
     "UsageReport",
