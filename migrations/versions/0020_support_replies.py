@@ -1,14 +1,14 @@
 """support replies: a Contact support message opens a conversation that support answers in the console
 
-Revision ID: 0022_support_replies
-Revises: 0018_refund_attempts
+Revision ID: 0020_support_replies
+Revises: 0019_signing_keys
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022_support_replies"
-down_revision = "0018_refund_attempts"
+revision = "0020_support_replies"
+down_revision = "0019_signing_keys"
 branch_labels = None
 depends_on = None
 
