@@ -19,6 +19,7 @@ from app.licensing.keys import generate_keyring
 from app.mail import bodies
 from app.models import OutboxMessage, User
 from app.models.base import utcnow
+from app.queue import queue_of
 from config import TestConfig, database_url
 
 TESTS = Path(__file__).resolve().parent
@@ -158,6 +159,7 @@ def app(request, _migrated, app_settings, settings):
         yield app
         db.session.remove()
         _empty_tables()
+        queue_of(app).flush()  # tasks left queued or scheduled would run in the next test
         if settings:
             db.engine.dispose()
     app.config.clear()

@@ -107,3 +107,38 @@ def post_webhook(client, payload, signature):
         content_type="application/json",
         headers={"Stripe-Signature": signature},
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class AppliedEvent:
+    """A webhook delivery as Stripe saw it (``status_code``), with what the worker then did (``json``)."""
+
+    status_code: int
+    json: dict
+
+
+def deliver_and_apply(client, payload, signature):
+    """POST the event as Stripe does, then let the worker apply it, as ``flask worker`` does.
+
+    The webhook answers "received" at once; the returned value carries the outcome the worker
+    stored on the event instead ("error" while it waits for a retry). Any other answer (a 400, an
+    event processed already) is returned as it is.
+    """
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import StripeEvent
+    from tests.support.tasks import run_queued
+
+    response = post_webhook(client, payload, signature)
+    if response.status_code != 200 or response.json["code"] != "received":
+        return response
+    run_queued(client.application, "apply_stripe_event")
+    db.session.rollback()
+    stored = db.session.scalar(select(StripeEvent).where(StripeEvent.stripe_id == json.loads(payload)["id"]))
+    if stored.processed_at is None:
+        return AppliedEvent(
+            response.status_code, {"outcome": "error", "code": "error", "error": stored.error}
+        )
+    # The stored sentence is cut to 100 characters; the worker's outcome is the same words.
+    return AppliedEvent(response.status_code, {"outcome": stored.outcome, "code": stored.outcome_code})
