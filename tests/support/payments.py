@@ -124,6 +124,7 @@ def deliver_and_apply(client, payload, signature):
     stored on the event instead ("error" while it waits for a retry). Any other answer (a 400, an
     event processed already) is returned as it is.
     """
+    from flask import has_app_context
     from sqlalchemy import select
 
     from app.extensions import db
@@ -133,12 +134,17 @@ def deliver_and_apply(client, payload, signature):
     response = post_webhook(client, payload, signature)
     if response.status_code != 200 or response.json["code"] != "received":
         return response
-    run_queued(client.application, "apply_stripe_event")
-    db.session.rollback()
-    stored = db.session.scalar(select(StripeEvent).where(StripeEvent.stripe_id == json.loads(payload)["id"]))
-    if stored.processed_at is None:
-        return AppliedEvent(
-            response.status_code, {"outcome": "error", "code": "error", "error": stored.error}
+    app = client.application
+    run_queued(app, "apply_stripe_event")
+    with app.app_context():  # the event as the worker left it, from any thread
+        stored = db.session.scalar(
+            select(StripeEvent).where(StripeEvent.stripe_id == json.loads(payload)["id"])
         )
-    # The stored sentence is cut to 100 characters; the worker's outcome is the same words.
-    return AppliedEvent(response.status_code, {"outcome": stored.outcome, "code": stored.outcome_code})
+        if stored.processed_at is None:
+            applied = {"outcome": "error", "code": "error", "error": stored.error}
+        else:
+            # The stored sentence is cut to 100 characters; the worker's outcome is the same words.
+            applied = {"outcome": stored.outcome, "code": stored.outcome_code}
+    if has_app_context():
+        db.session.rollback()  # the test reads what the worker committed
+    return AppliedEvent(response.status_code, applied)
