@@ -128,7 +128,8 @@ def queue_receipt_like_message():
     from app import outbox
 
     message = outbox.add(
-        db.session, outbox.Email("buyer@example.com", "Receipt", "confirm", {"link": "http://portal.test/confirm/x"})
+        db.session,
+        outbox.Email("buyer@example.com", "Receipt", "confirm", {"link": "http://portal.test/confirm/x"}),
     )
     db.session.commit()
     return message.id
