@@ -239,11 +239,15 @@ def send_messages(session, transport, policy=DeliveryPolicy(), ids=None, clock=N
         session.refresh(message)
         if message.message_id is None:  # queued before messages had their Message-ID from the start
             message.message_id = new_message_id()
-            session.commit()
         try:
-            transport.send(render(message))
+            render(message)
+            # Committed before the server is called: no write lock is held while it answers (SQLite
+            # has one writer; a slow SMTP server must not keep the webhook from storing events).
+            session.commit()
+            transport.send(message)
             error = None
         except Exception as exc:  # every failure is recorded on the message
+            session.rollback()
             error = exc
         retry_in = _record(session, message_id, clock(), policy, error)
         session.commit()
