@@ -89,6 +89,12 @@ class Config:
     OUTBOX_RETRY_BASE_SECONDS = _int("OUTBOX_RETRY_BASE_SECONDS", 30)
     OUTBOX_RETRY_MAX_SECONDS = _int("OUTBOX_RETRY_MAX_SECONDS", 3600)
     OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 20)
+    # A Stripe event whose application fails is tried again after 10 s, 20 s, … (at most an hour apart).
+    WEBHOOK_RETRY_BASE_SECONDS = _int("WEBHOOK_RETRY_BASE_SECONDS", 10)
+    WEBHOOK_RETRY_MAX_SECONDS = _int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+    WEBHOOK_MAX_ATTEMPTS = _int("WEBHOOK_MAX_ATTEMPTS", 8)
+    # How often `flask worker` reconciles orders with Stripe: a divisor of 60.
+    RECONCILE_EVERY_MINUTES = _int("RECONCILE_EVERY_MINUTES", 10)
 
     # /metrics answers a bearer METRICS_TOKEN, or clients whose address is in METRICS_ALLOW.
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None

@@ -183,10 +183,18 @@ def build_extractor(out):
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Worker threads.")
 @click.option("--no-periodic", is_flag=True, help="Run queued tasks only; another host schedules the jobs.")
 def worker(workers, no_periodic):
-    """Run the task queue's worker: send email and run the periodic jobs. Stop it with Ctrl-C."""
+    """Run the task queue's worker: apply Stripe events, send email, run the periodic jobs.
+
+    Stop it with Ctrl-C or SIGTERM: it finishes the tasks it holds first.
+    """
     app = current_app._get_current_object()
     where = app.config.get("QUEUE_URL") or app.config["QUEUE_PATH"]
-    click.echo(f"Worker on {where} with {workers} thread(s).")
+    role = (
+        "scheduler too: each periodic job runs once per period, on the worker that claims it first"
+        if not no_periodic
+        else "tasks only: another worker schedules the periodic jobs"
+    )
+    click.echo(f"Worker on {where} with {workers} thread(s); {role}.")
     queue.worker(app, workers=workers, periodic=not no_periodic).run()
 
 

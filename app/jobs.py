@@ -1,18 +1,45 @@
-"""What the worker runs: email delivery and the periodic jobs, each inside an app context."""
+"""What the worker runs: Stripe events, email delivery and the periodic jobs, each inside an app context."""
 
 import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
+from app.billing import event_log
+from app.billing.fulfilment import FulfilmentSettings
+from app.billing.webhooks import handle_event
 from app.extensions import db
 from app.mail import DeliveryPolicy, send_messages, transport_for
 from app.trials.notices import WARN_DAYS, send_trial_notices
+from app.web.services import current_gateway, current_keyring, current_terms
 
 log = logging.getLogger(__name__)
 
 RECONCILE_OLDER_THAN = timedelta(minutes=5)
 FAILURES_KEY = "job-failures:"
+
+
+def apply_stripe_event(event_id):
+    """Apply one stored Stripe event; seconds until it is tried again after a failure, or None."""
+    settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms(), gateway=current_gateway())
+    now = datetime.now(UTC)
+    applied = event_log.apply_event(
+        db.session,
+        event_id,
+        lambda payload: handle_event(db.session, payload, settings, now),
+        now,
+        event_log.RetryPolicy.from_config(current_app.config),
+    )
+    return applied.retry_in
+
+
+def stripe_event_sweep():
+    """Every minute: the ids of stored events no worker applied in time (a lost enqueue, a dead worker)."""
+    ids = event_log.events_to_sweep(db.session, datetime.now(UTC))
+    db.session.rollback()
+    if ids:
+        log.warning("Stripe events not applied within a minute, handed to a worker again: %s", ids)
+    return ids
 
 
 def deliver_email(ids=None):

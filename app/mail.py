@@ -5,23 +5,27 @@ values; the bodies are drawn here, when the message is sent.
 
 The outbox row is the source of truth. The task queue only says "look at these ids"; a lost task
 is made good by the sweep every minute, and a message is claimed before it is sent so that two
-workers never send it twice.
+workers never send it twice. The claim's lease is measured on the database's clock, so a worker
+whose own clock runs ahead never takes over a message another worker holds.
+
+A worker killed in the middle of sending leaves the message claimed: after the lease another
+worker sends it again, with the Message-ID fixed when it was queued. A receiving server may
+then hold two copies with one Message-ID, which mail clients show once.
 """
 
 import base64
 import logging
 import smtplib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from flask import current_app, has_app_context, render_template
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, or_, select, text, update
 
 from app.extensions import db
 from app.models import OutboxMessage
-from app.models.base import utcnow
+from app.models.outbox import new_message_id
 from app.web.links import portal_links
 
 log = logging.getLogger(__name__)
@@ -69,7 +73,7 @@ def _build(message, config):
     email["To"] = message.recipient
     if message.reply_to:
         email["Reply-To"] = message.reply_to
-    email["Message-ID"] = make_msgid(domain="license-portal")
+    email["Message-ID"] = message.message_id
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
     for item in message.attachments or []:
@@ -213,18 +217,37 @@ def _record(session, message_id, now, policy, exc):
     return delay.total_seconds()
 
 
-def send_messages(session, transport, policy=DeliveryPolicy(), ids=None, clock=utcnow, ignore_backoff=False):
-    """Send each due message this worker can claim. One bad message never stops the others."""
+def database_now(session):
+    """The database's clock: every worker measures leases on this one, whatever its own says."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.scalar(text("SELECT clock_timestamp()")).astimezone(UTC)
+    value = session.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def send_messages(session, transport, policy=DeliveryPolicy(), ids=None, clock=None, ignore_backoff=False):
+    """Send each due message this worker can claim. One bad message never stops the others.
+
+    ``clock`` reads the time (the database's by default).
+    """
+    clock = clock or (lambda: database_now(session))
     report = DeliveryReport()
     for message_id in due_messages(session, clock(), ids, ignore_backoff):
         if not claim(session, message_id, clock(), policy.lease):
             continue
         message = session.get(OutboxMessage, message_id)
         session.refresh(message)
+        if message.message_id is None:  # queued before messages had their Message-ID from the start
+            message.message_id = new_message_id()
         try:
-            transport.send(render(message))
+            render(message)
+            # Committed before the server is called: no write lock is held while it answers (SQLite
+            # has one writer; a slow SMTP server must not keep the webhook from storing events).
+            session.commit()
+            transport.send(message)
             error = None
         except Exception as exc:  # every failure is recorded on the message
+            session.rollback()
             error = exc
         retry_in = _record(session, message_id, clock(), policy, error)
         session.commit()

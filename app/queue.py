@@ -1,44 +1,81 @@
-"""The door to the task queue (Huey): email delivery and the periodic jobs, run by `flask worker`.
+"""The door to the task queue (Huey): Stripe events, email and the periodic jobs, run by `flask worker`.
 
 The same code runs on an embedded queue (a SQLite file under instance/, for `make run` and a
 single host) and on Redis (QUEUE_URL=redis://..., for many web and worker hosts). Every task works
-inside its own app context and is safe to run twice at once: the outbox claims each message, and
-the jobs only do what is exactly-once already (orders move by compare-and-set, trial notices are
-recorded per license).
+inside its own app context and is safe to run twice at once: the outbox claims each message, an
+event's effects happen once (app/billing/event_log.py), and the jobs only do what is exactly-once
+already (orders move by compare-and-set, trial notices are recorded per license).
+
+A worker takes a task up within a tenth of a second: Redis is read with a blocking pop, the
+SQLite file is polled every 0.1 s (Huey's default backs off to 10 s when idle). Every worker's
+scheduler enqueues the periodic jobs; each job runs once per period all the same (app/schedule.py).
+A worker stops on SIGTERM as on Ctrl-C: it finishes the tasks it holds, then exits.
 """
 
 import logging
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from huey import RedisHuey, SqliteHuey, crontab
 
-from app import jobs
+from app import jobs, schedule
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 
-# (name, schedule, job): the minute sweep makes good any delivery task that was lost.
-PERIODIC_JOBS = (
-    ("reconcile_orders", crontab(minute="*/10"), jobs.reconcile_orders),
-    ("trial_notices", crontab(minute="0", hour="6"), jobs.trial_notices),
-    ("outbox_sweep", crontab(), jobs.outbox_sweep),
-)
+# The longest a worker waits before it looks at an idle SQLite queue again.
+POLL_SECONDS = 0.1
+DAY = timedelta(days=1)
+
+
+def periodic_jobs(config):
+    """(name, crontab, period, job, then): ``then`` enqueues what the job returns. The sweeps make good
+    any task that was lost."""
+    every = config["RECONCILE_EVERY_MINUTES"]
+    if every < 1 or 60 % every:
+        raise SystemExit(f"RECONCILE_EVERY_MINUTES must divide an hour (1, 2, 5, 10, 30, …), not {every}.")
+    return (
+        (
+            "reconcile_orders",
+            crontab(minute=f"*/{every}"),
+            timedelta(minutes=every),
+            jobs.reconcile_orders,
+            None,
+        ),
+        ("trial_notices", crontab(minute="0", hour="6"), DAY, jobs.trial_notices, None),
+        ("outbox_sweep", crontab(), timedelta(minutes=1), jobs.outbox_sweep, None),
+        (
+            "stripe_event_sweep",
+            crontab(),
+            timedelta(minutes=1),
+            jobs.stripe_event_sweep,
+            "apply_stripe_event",
+        ),
+    )
+
+
+PERIODIC_JOB_NAMES = ("reconcile_orders", "trial_notices", "outbox_sweep", "stripe_event_sweep")
+
+
+def _huey(config):
+    url = config.get("QUEUE_URL")
+    if url and url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey("license-portal", url=url, results=False)  # a blocking pop: no polling
+    if url:
+        raise SystemExit(f"QUEUE_URL must be a redis:// URL, not {url!r} (leave it unset for SQLite).")
+    path = Path(config["QUEUE_PATH"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    huey = SqliteHuey("license-portal", filename=str(path), results=False)
+    path.chmod(0o600)
+    return huey
 
 
 def build_queue(app):
     """The Huey instance for this app's QUEUE_URL, with its tasks registered."""
-    url = app.config.get("QUEUE_URL")
-    if url and url.startswith(("redis://", "rediss://", "unix://")):
-        huey = RedisHuey("license-portal", url=url, results=False)
-    elif url:
-        raise SystemExit(f"QUEUE_URL must be a redis:// URL, not {url!r} (leave it unset for SQLite).")
-    else:
-        path = Path(app.config["QUEUE_PATH"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        huey = SqliteHuey("license-portal", filename=str(path), results=False)
-        path.chmod(0o600)
+    huey = _huey(app.config)
     tasks = {}
     app.extensions["outbox_dispatch"] = lambda ids: enqueue_delivery(app, ids)
+    app.extensions["stripe_event_dispatch"] = lambda event_id: enqueue_event(app, event_id)
 
     def in_app(name, job, *args):
         with app.app_context():
@@ -57,17 +94,33 @@ def build_queue(app):
     def send_reset_link(email):
         in_app("send_reset_link", jobs.send_reset_link, email)
 
+    def apply_event(event_id):
+        retry_in = in_app("apply_stripe_event", jobs.apply_stripe_event, event_id)
+        if retry_in is not None:
+            tasks["apply_stripe_event"].schedule((event_id,), delay=retry_in)
+
+    tasks["apply_stripe_event"] = huey.task(name="apply_stripe_event")(apply_event)
     tasks["deliver_email"] = huey.task(name="deliver_email")(deliver)
     tasks["send_reset_link"] = huey.task(name="send_reset_link")(send_reset_link)
-    for name, schedule, job in PERIODIC_JOBS:
-
-        def periodic(name=name, job=job):
-            in_app(name, job)
-
-        tasks[name] = huey.periodic_task(schedule, name=name)(periodic)
+    _register_periodic(app, huey, tasks, in_app)
     app.extensions["queue"] = huey
     app.extensions["queue_tasks"] = tasks
     return huey
+
+
+def _register_periodic(app, huey, tasks, in_app):
+    """Each periodic job as a Huey periodic task that runs only when its worker claims the period."""
+    for name, cron, period, job, then in periodic_jobs(app.config):
+
+        def periodic(name=name, period=period, job=job, then=then):
+            with app.app_context():
+                if not schedule.claim_period(db.session, name, period, datetime.now(UTC)):
+                    return
+            found = in_app(name, job)
+            for args in (found or ()) if then else ():
+                tasks[then](args)
+
+        tasks[name] = huey.periodic_task(cron, name=name)(periodic)
 
 
 def queue_of(app):
@@ -84,6 +137,14 @@ def enqueue_delivery(app, ids):
         task(app, "deliver_email")(list(ids))
     except Exception:
         log.exception("could not enqueue email %s; the outbox sweep will send it", ids)
+
+
+def enqueue_event(app, event_id):
+    """Ask a worker to apply this stored Stripe event; if the queue is down the minute sweep does."""
+    try:
+        task(app, "apply_stripe_event")(event_id)
+    except Exception:
+        log.exception("could not enqueue Stripe event %s; the sweep will apply it", event_id)
 
 
 def enqueue_reset_link(app, email):
@@ -111,7 +172,14 @@ def ping(app):
 
 
 def worker(app, workers=2, periodic=True):
-    """A Huey consumer with thread workers, for `flask worker` and the tests."""
+    """A Huey consumer with thread workers, for `flask worker` and the tests; SIGTERM stops it gracefully."""
     return queue_of(app).create_consumer(
-        workers=workers, worker_type="thread", periodic=periodic, max_delay=1.0, check_worker_health=True
+        workers=workers,
+        worker_type="thread",
+        periodic=periodic,
+        initial_delay=POLL_SECONDS,
+        backoff=1.0,
+        max_delay=POLL_SECONDS,
+        check_worker_health=True,
+        graceful_signal="TERM",
     )

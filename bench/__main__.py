@@ -65,7 +65,8 @@ def prepare(database, args):
     seed_baseline(baseline_app(database.url))
     seed.seed_customers(database, app, logins=scenarios.LOGIN_ACCOUNTS)
     per_run = scenarios.WEBHOOK_RATE_CEILING * args.seconds
-    seed.seed_pending_orders(database, app, per_run * args.pairs)
+    latency_run = scenarios.PAYMENT_RATE * max(args.seconds, 2)
+    seed.seed_pending_orders(database, app, per_run * args.pairs + latency_run)
 
 
 def served(database, args, work):
@@ -74,7 +75,8 @@ def served(database, args, work):
         "bench.baseline.wsgi:app", {"BASELINE_DATABASE_URL": database.url}, probe="/page", **common
     )
     portal = servers.gunicorn("wsgi:app", database.portal_env(), **common)
-    return baseline, portal
+    worker = servers.worker(database.portal_env(), log=work / "worker.log")
+    return baseline, portal, worker
 
 
 def run_database(database, args, work, out):
@@ -91,14 +93,18 @@ def run_database(database, args, work, out):
 
 def served_scenarios(database, args, work, out):
     """The scenarios over HTTP; whether exactly-once held."""
-    baseline_server, portal_server = served(database, args, work)
-    with baseline_server as baseline, portal_server as portal:
+    baseline_server, portal_server, worker = served(database, args, work)
+    with baseline_server as baseline, portal_server as portal, worker:
         run = scenarios.Run(database, baseline, portal, args.seconds, args.pairs, work, out)
         out(HEADER)
         scenarios.page_scenarios(run)
-        scenarios.webhook_scenario(run)
+        answered, fulfilled_per_second = scenarios.webhook_scenario(run)
+        latencies, expected = scenarios.payment_to_certificate(run)
         holds = scenarios.check_exactly_once(database, out) and scenarios.redeliver(run)
         holds = holds and scenarios.check_exactly_once(database, out)
+        scenarios.print_targets(
+            out, database.name, answered, latencies, expected, fulfilled_per_second, holds
+        )
         scenarios.login_scenarios(run)
     return holds
 

@@ -60,3 +60,21 @@ def _wait_until_up(url, process):
                 return
             time.sleep(0.2)
     raise SystemExit(f"{url} did not answer within {START_TIMEOUT} s")
+
+
+@contextmanager
+def worker(env, *, log, threads=2):
+    """One `flask worker` process with ``threads`` threads, applying the events the portal stores."""
+    command = [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "worker", f"--workers={threads}"]
+    with open(log, "ab") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        time.sleep(1.0)  # the consumer is up and blocking on the queue
+        if process.poll() is not None:
+            raise SystemExit(f"flask worker exited with {process.returncode} while starting")
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -1,4 +1,5 @@
-"""flask billing reconcile: settle orders with Stripe when its webhooks were late or lost."""
+"""flask billing reconcile: settle orders with Stripe when its webhooks were late or lost;
+flask billing events: the Stripe events the worker could not apply, and retrying them."""
 
 import sys
 from datetime import UTC, datetime, timedelta
@@ -7,14 +8,15 @@ from functools import partial
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
-from app.billing import recovery
+from app.billing import event_log, recovery
 from app.billing.fulfilment import FulfilmentSettings, commit_exactly_once, settle_with_stripe
 from app.billing.gateway import GatewayError
 from app.billing.orders import orders_to_reconcile
 from app.extensions import db
 from app.licensing.keys import KeyRingError
-from app.models import Order
+from app.models import Order, StripeEvent
 from app.web.services import current_gateway, current_keyring, current_terms
 
 billing = AppGroup("billing", help="Orders and payments.")
@@ -78,6 +80,42 @@ def reconcile_orders(now, older_than, report):
     ]:
         report(line)
     return len(candidates) - unreachable, unreachable
+
+
+@billing.command("events")
+@click.option("--failed", is_flag=True, help="List the events the worker gave up on, with their error.")
+@click.option(
+    "--retry",
+    "retry",
+    multiple=True,
+    metavar="EVENT_ID",
+    help="Hand this failed event (its Stripe id, evt_...) to the worker again; repeatable.",
+)
+@click.option("--retry-all", is_flag=True, help="Hand every failed event to the worker again.")
+def events(failed, retry, retry_all):
+    """Stripe events the worker has not applied: list the failed ones, or retry them."""
+    if retry or retry_all:
+        ids = event_log.retry_failed(db.session, list(retry) or None)
+        dispatch = current_app.extensions["stripe_event_dispatch"]
+        for event_id in ids:
+            dispatch(event_id)
+        click.echo(f"{len(ids)} failed event(s) handed to the worker again.")
+        if retry and len(ids) < len(set(retry)):
+            raise click.ClickException("Some of the given ids are not failed events (see --failed).")
+        return
+    waiting = db.session.scalar(
+        select(func.count()).select_from(StripeEvent).where(*event_log.unapplied(datetime.now(UTC)))
+    )
+    click.echo(f"{waiting} event(s) waiting for the worker.")
+    if not failed:
+        return
+    listed = event_log.failed_events(db.session)
+    click.echo(f"{len(listed)} failed event(s).")
+    for event in listed:
+        click.echo(
+            f"{event.stripe_id}  {event.type}  received {event.received_at:%Y-%m-%d %H:%M:%S} UTC"
+            f"  {event.failures} attempt(s)  {event.error}"
+        )
 
 
 def init_app(app):

@@ -14,6 +14,7 @@ import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 import stripe
@@ -212,23 +213,31 @@ class StripeGateway:
             )
         return self._payment_info(intent.to_dict())
 
-    def customer_payments(self, customer_id: str, limit: int = 100) -> list[PaymentInfo]:
-        """The customer's PaymentIntents that charged, newest first, found through their charges.
+    def recent_order_payments(
+        self, since: datetime, page_size: int = 100, pages: int = 10
+    ) -> list[PaymentInfo]:
+        """The PaymentIntents created since ``since`` that name an order in their metadata (``order_id``).
 
-        For payments whose id the portal never saved (a crash, a lost
-        webhook): each carries its order in ``order_id``. Charges are listed
-        because they can be filtered by customer everywhere (localstripe
-        cannot list PaymentIntents by customer).
+        For payments whose id the portal never saved (a crash, a lost webhook). One listing of the
+        account's PaymentIntents, bounded by time and by ``pages``: Stripe lists the newest first, so
+        it stops at the first page older than ``since`` (the ``created`` filter is not used: not
+        every Stripe-compatible server takes it). Charges and cards are not expanded: the caller
+        retrieves the few it does not know.
         """
-        with _stripe_errors():
-            charges = self._client.v1.charges.list(params={"customer": customer_id, "limit": limit})
-            intent_ids = []
-            for charge in charges.data:
-                intent_id = charge.to_dict().get("payment_intent")
-                intent_id = intent_id.get("id") if isinstance(intent_id, dict) else intent_id
-                if intent_id and intent_id not in intent_ids:
-                    intent_ids.append(intent_id)
-        return [self.retrieve_payment(intent_id) for intent_id in intent_ids]
+        found, after = [], None
+        for _ in range(pages):
+            params = {"limit": page_size} | ({"starting_after": after} if after else {})
+            with _stripe_errors():
+                listed = self._client.v1.payment_intents.list(params=params)
+            intents = [intent.to_dict() for intent in listed.data]
+            recent = [
+                i for i in intents if isinstance(i.get("created"), int) and i["created"] >= since.timestamp()
+            ]
+            found += [payment_info(i) for i in recent if (i.get("metadata") or {}).get("order_id")]
+            if not listed.has_more or not intents or not recent:
+                break
+            after = intents[-1]["id"]
+        return found
 
     def cancel_payment(self, payment_intent_id: str) -> PaymentInfo:
         """Cancel a PaymentIntent that has not charged (e.g. waiting for 3-D Secure).

@@ -25,6 +25,7 @@ class OutcomeCode(StrEnum):
     WAITING = "waiting"  # Stripe has not settled the payment yet
     UNCHANGED = "unchanged"
     IGNORED = "ignored"  # nothing of this portal's, or nothing new
+    RECEIVED = "received"  # stored and queued: a worker applies it
     ALREADY_PROCESSED = "already_processed"
     MALFORMED = "malformed"
     NOT_AN_EVENT = "not_an_event"

@@ -3,24 +3,25 @@
 - Unpaid orders older than ``ORDER_EXPIRY_HOURS`` are cancelled, with any open
   PaymentIntent cancelled at Stripe first.
 - An attempt whose request never came back (the server stopped) is freed.
-- Payments whose id the portal never saved are found through the customer's
-  charges and their ``order_id`` metadata, and settled like any other: the
-  order is fulfilled once, and an extra payment is refunded.
-- Stored webhook events whose processing was cut short are processed again.
+- Payments whose id the portal never saved are found in one listing of the
+  recent PaymentIntents at Stripe, by their ``order_id`` metadata, and settled
+  like any other: the order is fulfilled once, and an extra payment is refunded.
+- Stored webhook events that no worker applied are applied (not those that
+  failed for good: they wait for ``flask billing events --retry``).
 
 Each function returns lines saying what it did, for the command to print.
 """
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.billing import payments
+from app.billing import event_log, payments
 from app.billing.fulfilment import commit_exactly_once, fulfil_order
 from app.billing.gateway import GatewayError, PaymentStatus
 from app.billing.orders import PAYABLE, UNPAID, end_payment_attempt
-from app.billing.webhooks import receive_event
-from app.models import Order, OrderStatus, StripeEvent, User
+from app.billing.webhooks import handle_event
+from app.models import Order, OrderStatus, StripeEvent
 
 LOST_PAYMENT_LOOKBACK = timedelta(days=7)
 
@@ -61,44 +62,37 @@ def free_stuck_attempts(session, now):
 
 
 def find_lost_payments(session, gateway, settings, now):
-    """Settle succeeded payments the portal never heard of, by the customers' charges at Stripe."""
-    since = now - LOST_PAYMENT_LOOKBACK
-    customers = session.scalars(
-        select(User)
-        .join(Order, Order.user_id == User.id)
-        .where(
-            User.stripe_customer_id.is_not(None),
-            func.coalesce(Order.payment_attempted_at, Order.created_at) >= since,
-            Order.status.in_((*UNPAID, OrderStatus.CANCELLED, OrderStatus.PAID)),
-        )
-        .distinct()
-    ).all()
+    """Settle succeeded payments the portal never heard of, found among recent PaymentIntents at Stripe."""
+    try:
+        found = gateway.recent_order_payments(now - LOST_PAYMENT_LOOKBACK)
+    except GatewayError as error:
+        return [f"Recent payments not listed: {error.message}"]
     known = set(
         session.scalars(
-            select(Order.stripe_payment_intent_id).where(Order.stripe_payment_intent_id.is_not(None))
+            select(Order.stripe_payment_intent_id).where(
+                Order.stripe_payment_intent_id.in_([payment.id for payment in found])
+            )
         )
     )
     lines = []
-    for user in customers:
-        try:
-            found = gateway.customer_payments(user.stripe_customer_id)
-        except GatewayError as error:
-            lines.append(f"Customer {user.id}: payments not listed: {error.message}")
+    for listed in found:
+        if listed.status != PaymentStatus.SUCCEEDED or listed.id in known or not listed.order_id.isdigit():
             continue
-        for payment in found:
-            if (
-                payment.status != PaymentStatus.SUCCEEDED
-                or payment.id in known
-                or not (payment.order_id or "").isdigit()
-            ):
-                continue
-            if payment.amount_refunded >= payment.amount:
-                continue  # the money went back already: the order stays unpaid (and expires)
-            order = session.get(Order, int(payment.order_id))
-            if order is None or order.user_id != user.id or payment.customer_id != user.stripe_customer_id:
-                continue
-            outcome = _settle(session, order, payment, settings, now)
-            lines.append(f"Order {order.id} ({payment.id}, found at Stripe): {outcome}")
+        order = session.get(Order, int(listed.order_id))
+        # Another installation sharing the Stripe account numbers its orders too.
+        if order is None or order.status not in (*UNPAID, OrderStatus.CANCELLED, OrderStatus.PAID):
+            continue
+        if order.user.stripe_customer_id is None or listed.customer_id != order.user.stripe_customer_id:
+            continue
+        try:
+            payment = gateway.retrieve_payment(listed.id)  # with its charge: what was refunded already
+        except GatewayError as error:
+            lines.append(f"Order {order.id} ({listed.id}): not checked: {error.message}")
+            continue
+        if payment.amount_refunded >= payment.amount:
+            continue  # the money went back already: the order stays unpaid (and expires)
+        outcome = _settle(session, order, payment, settings, now)
+        lines.append(f"Order {order.id} ({payment.id}, found at Stripe): {outcome}")
     return lines
 
 
@@ -111,15 +105,16 @@ def _settle(session, order, payment, settings, now):
 
 
 def reprocess_events(session, settings, now, older_than):
-    """Process again the stored events whose processing was cut short (a crash, a failure)."""
-    events = session.scalars(
-        select(StripeEvent)
-        .where(StripeEvent.processed_at.is_(None), StripeEvent.received_at <= now - older_than)
+    """Apply the stored events that no worker applied (a crash, a queue that was down)."""
+    events = session.execute(
+        select(StripeEvent.id, StripeEvent.stripe_id, StripeEvent.type)
+        .where(*event_log.unapplied(now, older_than))
         .order_by(StripeEvent.id)
     ).all()
     lines = []
-    for event in events:
-        payload = event.payload
-        delivery = receive_event(session, payload, settings, now)
-        lines.append(f"Event {payload.get('id')} ({payload.get('type')}): {delivery.outcome}")
+    for event_id, stripe_id, event_type in events:
+        applied = event_log.apply_event(
+            session, event_id, lambda payload: handle_event(session, payload, settings, now), now
+        )
+        lines.append(f"Event {stripe_id} ({event_type}): {applied.outcome}")
     return lines

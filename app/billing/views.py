@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from app.billing import details, invoices, payments, webhooks
+from app.billing import details, event_log, invoices, payments, webhooks
 from app.billing.forms import OrderForm
 from app.billing.fulfilment import FulfilmentSettings, order_certificate
 from app.billing.invoices import (
@@ -183,6 +183,7 @@ def order_page(order_id):
         certificate=order_certificate(db.session, order),
         documents=documents_of(db.session, order),
         waiting=state.waiting,
+        received=_payment_received(order, state),
         needs_authentication=state.needs_authentication,
         refusal=payments.payment_refusal(order) if order.status in PAYABLE else None,
     )
@@ -194,7 +195,12 @@ def order_status(order_id):
     """Polled by the order page while it waits for the payment to be confirmed."""
     order = own_order(order_id)
     state = _order_state(order)
-    return jsonify(status=order.status, waiting=state.waiting)
+    return jsonify(status=order.status, waiting=state.waiting, received=_payment_received(order, state))
+
+
+def _payment_received(order, state):
+    """Stripe's word of the payment has arrived and a worker is about to fulfil the order."""
+    return state.waiting and event_log.payment_received(db.session, order.stripe_payment_intent_id)
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["GET", "POST"])

@@ -1,56 +1,39 @@
 """POST /webhooks/stripe: Stripe tells the portal about payments, refunds and disputes.
 
-The view only checks the signature on the raw body. ``receive_event`` stores
-the event under its Stripe id (unique) before anything else, skips one that
-was processed already, and hands it to ``handle_event``, which dispatches on
-its type. Stripe retries a delivery answered with 5xx, so a failure of the
-portal is answered 500 and the stored event keeps the error and stays
-unprocessed until a retry succeeds; event types the portal does not handle
-are answered 200.
+The view checks the signature on the raw body, stores the event under its Stripe id (unique),
+hands it to the task queue and answers 200 at once, as Stripe asks of an endpoint: nothing else
+runs in the request. A worker applies it with ``handle_event``, which dispatches on its type
+(app/billing/event_log.py keeps the retries and the failures). An invalid signature or a body
+that is not an event is answered 400; 500 only when the event could not be stored, so that
+Stripe delivers it again.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import Blueprint, jsonify, request
-from sqlalchemy import select, update
-from sqlalchemy.exc import DataError, IntegrityError
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from app import outbox
 from app.billing import emails, refund_claims, refunding
-from app.billing.fulfilment import (
-    FulfilmentSettings,
-    close_dispute,
-    commit_exactly_once,
-    fulfil_order,
-    locked_order,
-    open_dispute,
-)
+from app.billing.event_log import ALREADY_PROCESSED, store_event
+from app.billing.fulfilment import close_dispute, fulfil_order, locked_order, open_dispute
 from app.billing.gateway import DisputeStatus, GatewayError, InvalidWebhook, PaymentStatus, payment_info
 from app.billing.orders import SETTLED, UNPAID, fail_order
 from app.billing.outcomes import Outcome, OutcomeCode, ignored
 from app.extensions import csrf, db
 from app.models import Order, RefundKind, StripeEvent
-from app.web.services import current_gateway, current_keyring, current_terms
+from app.web.services import current_gateway
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("webhooks", __name__)
 
-OUTCOME_LENGTH = 100
-ERROR_LENGTH = 2000
 WON_DISPUTE_STATUSES = (DisputeStatus.WON, DisputeStatus.WARNING_CLOSED)
-ALREADY_PROCESSED = Outcome(OutcomeCode.ALREADY_PROCESSED, "already processed")
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """The answer to one webhook delivery."""
-
-    status_code: int
-    outcome: Outcome
+RECEIVED = Outcome(OutcomeCode.RECEIVED, "received")
+NOT_AN_EVENT = Outcome(OutcomeCode.NOT_AN_EVENT, "not a Stripe event")
 
 
 @bp.post("/webhooks/stripe")
@@ -63,39 +46,24 @@ def stripe_webhook():
     except GatewayError as error:
         log.error("Stripe webhook not verified: %s", error.message)
         return jsonify(error="The portal cannot verify webhooks at the moment."), 500
-    settings = FulfilmentSettings(keyring=current_keyring(), terms=current_terms(), gateway=current_gateway())
-    delivery = receive_event(db.session, event, settings, datetime.now(UTC))
-    return jsonify(outcome=delivery.outcome.sentence, code=delivery.outcome.code), delivery.status_code
-
-
-def receive_event(session, event, settings, now):
-    """Store a verified event, then process it unless that was done already. Returns a ``Delivery``."""
     if not _well_formed(event):
         log.warning("malformed Stripe event refused: %.300r", event)
-        return Delivery(400, Outcome(OutcomeCode.NOT_AN_EVENT, "not a Stripe event"))
-    event_id, processed = _store(session, event, now)
-    if processed:
-        return Delivery(200, ALREADY_PROCESSED)
+        return _answer(NOT_AN_EVENT, 400)
     try:
-        outcome = commit_exactly_once(session, lambda: _process(session, event_id, event, settings, now))
-    except MALFORMED as error:
-        # Signed, but not shaped as the event type says: delivering it again would not help.
-        return _refuse_stored(session, event_id, event, error)
-    except Exception as error:  # any failure must reach Stripe as a 5xx, so that it delivers again
-        session.rollback()
-        log.exception("Stripe event %s (%s) failed", event["id"], event["type"])
-        session.execute(
-            update(StripeEvent)
-            .where(StripeEvent.id == event_id)
-            .values(error=f"{type(error).__name__}: {error}"[:ERROR_LENGTH])
-        )
-        session.commit()
-        return Delivery(500, Outcome(OutcomeCode.ERROR, "error"))
-    return Delivery(200, outcome)
+        event_id, processed = store_event(db.session, event, datetime.now(UTC))
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("Stripe event %s (%s) could not be stored", event["id"], event["type"])
+        return _answer(Outcome(OutcomeCode.ERROR, "not stored"), 500)
+    if processed:
+        return _answer(ALREADY_PROCESSED, 200)
+    # The task queue registers itself here (app/queue.py); when it is down the sweep applies the event.
+    current_app.extensions["stripe_event_dispatch"](event_id)
+    return _answer(RECEIVED, 200)
 
 
-# What a signed event whose fields are missing or of the wrong type raises while it is handled.
-MALFORMED = (KeyError, TypeError, AttributeError, ValueError, DataError)
+def _answer(outcome, status_code):
+    return jsonify(outcome=outcome.sentence, code=outcome.code), status_code
 
 
 def _well_formed(event):
@@ -108,18 +76,6 @@ def _well_formed(event):
         and isinstance(data, dict)
         and isinstance(data.get("object"), dict)
     )
-
-
-def _refuse_stored(session, event_id, event, error):
-    session.rollback()
-    log.warning("Stripe event %s (%s) is malformed: %r", event["id"], event["type"], error)
-    session.execute(
-        update(StripeEvent)
-        .where(StripeEvent.id == event_id)
-        .values(error=f"malformed: {type(error).__name__}: {error}"[:ERROR_LENGTH])
-    )
-    session.commit()
-    return Delivery(400, Outcome(OutcomeCode.MALFORMED, "malformed event"))
 
 
 def handle_event(session, event, settings, now):  # noqa: C901 (one branch per Stripe event type)
@@ -156,39 +112,6 @@ def handle_event(session, event, settings, now):  # noqa: C901 (one branch per S
             return close_dispute(session, order, won, settings, now)
         case other:
             return ignored(f"{other} is not handled")
-
-
-def _store(session, event, now):
-    """(id, processed) of this event's stored row: new, or the one an earlier delivery stored.
-
-    A new row is not read back: its id is known from the insert, and it is not processed yet.
-    """
-    stored = StripeEvent(stripe_id=event["id"], type=event["type"], payload=event, received_at=now)
-    session.add(stored)
-    try:
-        session.flush()
-        event_id = stored.id
-        session.commit()
-        return event_id, False
-    except IntegrityError:
-        session.rollback()
-    earlier = session.execute(
-        select(StripeEvent.id, StripeEvent.processed_at).where(StripeEvent.stripe_id == event["id"])
-    ).one()
-    return earlier.id, earlier.processed_at is not None
-
-
-def _process(session, event_id, event, settings, now):
-    outcome = handle_event(session, event, settings, now)
-    marked = session.execute(
-        update(StripeEvent)
-        .where(StripeEvent.id == event_id, StripeEvent.processed_at.is_(None))
-        .values(
-            processed_at=now, outcome=outcome.sentence[:OUTCOME_LENGTH], outcome_code=outcome.code, error=None
-        )
-    ).rowcount
-    # Another delivery of the same event processed it meanwhile; its outcome stands.
-    return outcome if marked else ALREADY_PROCESSED
 
 
 def _payment_failed(session, intent):

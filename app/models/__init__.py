@@ -8,6 +8,7 @@ from app.models.license import Certificate, License, LicenseKind, LicenseStatus
 from app.models.order import Order, OrderStatus, PaymentAttempt, StripeEvent
 from app.models.outbox import OutboxMessage
 from app.models.refund import RefundAttempt, RefundKind, RefundStatus
+from app.models.schedule import JobRun
 from app.models.sign_in import SignInSession
 from app.models.signing_key import SigningKey
 from app.models.support import AuditEntry, TrialRequest, TrialRequestStatus
@@ -19,6 +20,7 @@ __all__ = [
     "BillingDocument",
     "Certificate",
     "Installation",
+    "JobRun",
     "CustomerNote",
     "DocumentCounter",
     "DocumentKind",

@@ -123,8 +123,14 @@ class StripeEvent(db.Model):
     stripe_id: Mapped[str] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(100))
     payload: Mapped[dict] = mapped_column(JSON)
+    # The id of the object the event is about (a PaymentIntent, a charge): what the order page looks for.
+    object_id: Mapped[str | None] = mapped_column(String(255), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # The worker's failed tries, when the next is due, and when it gave up (then it waits for an operator).
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # What processing did: the sentence for people, and its short code (app/billing/outcomes.py).
     outcome: Mapped[str | None] = mapped_column(String(100))
     outcome_code: Mapped[str | None] = mapped_column(String(30))

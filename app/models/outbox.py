@@ -1,12 +1,17 @@
 """Email messages waiting to be sent, written in the transaction that causes them."""
 
 from datetime import datetime
+from email.utils import make_msgid
 
 from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
+
+
+def new_message_id():
+    return make_msgid(domain="license-portal")
 
 
 class OutboxMessage(db.Model):
@@ -24,6 +29,9 @@ class OutboxMessage(db.Model):
     html_body: Mapped[str | None] = mapped_column(Text)
     # [{"filename": ..., "content_type": ..., "content": text, "encoding": "base64" for a binary file}]
     attachments: Mapped[list] = mapped_column(JSON, default=list)
+    # Fixed when the message is queued and sent with every attempt: a copy sent again after a worker
+    # died mid-send carries the same Message-ID, so the receiving server or client can drop it.
+    message_id: Mapped[str | None] = mapped_column(String(255), default=new_message_id)
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

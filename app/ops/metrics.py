@@ -22,6 +22,7 @@ from prometheus_flask_exporter import PrometheusMetrics
 from sqlalchemy import func, select
 
 from app import jobs, queue
+from app.billing import event_log
 from app.extensions import csrf, db, limiter
 from app.models import Order, OutboxMessage
 from app.models.base import utcnow
@@ -67,9 +68,16 @@ class PortalCollector:
         age = GaugeMetricFamily("portal_outbox_oldest_queued_age_seconds", "Age of the oldest queued email.")
         age.add_metric([], (utcnow() - oldest).total_seconds() if oldest else 0)
         yield age
+        received = event_log.oldest_unapplied_received_at(session)
+        unapplied = GaugeMetricFamily(
+            "portal_webhook_events_unapplied_oldest_age_seconds",
+            "Age of the oldest stored Stripe event no worker has applied yet (failed ones included).",
+        )
+        unapplied.add_metric([], (utcnow() - received).total_seconds() if received else 0)
+        yield unapplied
         session.rollback()
         failures = CounterMetricFamily("portal_job_failures", "Failed background jobs.", labels=["job"])
-        names = ["deliver_email", "send_reset_link", *(name for name, _, _ in queue.PERIODIC_JOBS)]
+        names = ["apply_stripe_event", "deliver_email", "send_reset_link", *queue.PERIODIC_JOB_NAMES]
         try:
             for name, count in jobs.failure_counts(queue.queue_of(self.app), names).items():
                 failures.add_metric([name], count)

@@ -7,6 +7,7 @@
   if (!box) return;
   var url = box.getAttribute("data-poll-url");
   var shown = box.getAttribute("data-status");
+  var received = box.getAttribute("data-received") === "true";
   var delays = [1000, 1000, 1000, 1000, 1000, 2000, 2000, 2000, 3000, 3000, 5000];
   var attempt = 0;
   var giveUpAt = Date.now() + 10 * 60 * 1000;
@@ -23,7 +24,7 @@
         return response.ok ? response.json() : null;
       })
       .then(function (state) {
-        if (state && (state.status !== shown || !state.waiting)) {
+        if (state && (state.status !== shown || !state.waiting || Boolean(state.received) !== received)) {
           window.location.reload();
         } else {
           schedule();

@@ -13,6 +13,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD, authentication_code
+from tests.integration.queue_helpers import running_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -35,13 +36,14 @@ def settings():
 
 @pytest.fixture
 def live_server(app):
-    """The test app served over real HTTP on 127.0.0.1, in a thread."""
+    """The test app served over real HTTP on 127.0.0.1, in a thread, with a worker for Stripe's events."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_port}"
     app.config["PORTAL_URL"] = server.url  # links in emails lead to this server
-    yield server
+    with running_worker(app):
+        yield server
     server.shutdown()
     thread.join(5)
 

@@ -12,7 +12,7 @@ from config import TestConfig
 from tests.conftest import sent_mail
 from tests.functional.test_api import activate, check_in
 from tests.support.localstripe import sign_webhook
-from tests.support.payments import payment_intent, post_webhook, stripe_event
+from tests.support.payments import deliver_and_apply, payment_intent, stripe_event
 
 METRICS_TOKEN = "metrics-secret-for-tests"  # noqa: S105 (a test value)
 
@@ -83,7 +83,7 @@ def test_a_signed_success_without_a_payment_intent_id_changes_nothing(client, ma
     event = stripe_event("payment_intent.succeeded", payment_intent(order, id=intent_id))
     body = json.dumps(event).encode()
 
-    response = post_webhook(client, body, sign_webhook(body, TestConfig.STRIPE_WEBHOOK_SECRET))
+    response = deliver_and_apply(client, body, sign_webhook(body, TestConfig.STRIPE_WEBHOOK_SECRET))
 
     assert response.status_code == 200
     db.session.rollback()

@@ -14,7 +14,7 @@ from app.mail import attachment_bytes
 from app.models import AuditEntry, BillingDocument, Order
 from tests.conftest import Browser, sent_mail
 from tests.support.localstripe import sign_webhook
-from tests.support.payments import post_webhook, stripe_event, succeeded_event
+from tests.support.payments import deliver_and_apply, stripe_event, succeeded_event
 
 SECRET = "whsec_test_portal"
 GERMAN = {
@@ -44,7 +44,7 @@ def settings():
 def deliver(client):
     def deliver(event):
         payload = json.dumps(event).encode()
-        return post_webhook(client, payload, sign_webhook(payload, SECRET))
+        return deliver_and_apply(client, payload, sign_webhook(payload, SECRET))
 
     return deliver
 

@@ -12,7 +12,7 @@ from app.models import Order, OrderStatus
 from app.models.order import ORDER_TRANSITIONS
 from tests.factories import add_order
 from tests.support.localstripe import sign_webhook
-from tests.support.payments import post_webhook, succeeded_event
+from tests.support.payments import deliver_and_apply, succeeded_event
 
 SECRET = "whsec_test_portal"
 
@@ -22,7 +22,7 @@ def paid_order(client, make_stripe_order):
     """An order paid the way the product pays one: Stripe's signed webhook."""
     order = make_stripe_order()
     payload = json.dumps(succeeded_event(order)).encode()
-    assert post_webhook(client, payload, sign_webhook(payload, SECRET)).json["outcome"] == "fulfilled"
+    assert deliver_and_apply(client, payload, sign_webhook(payload, SECRET)).json["outcome"] == "fulfilled"
     return db.session.get(Order, order.id)
 
 

@@ -280,7 +280,11 @@ def test_order_being_paid_waits_for_confirmation_and_polls(customer_browser, mak
 def test_status_endpoint_reports_the_order(customer_browser, make_order):
     order = make_order(stripe_payment_intent_id="pi_waiting", payment_attempted_at=utcnow())
 
-    assert customer_browser.get(f"/orders/{order.id}/status").json == {"status": "pending", "waiting": True}
+    assert customer_browser.get(f"/orders/{order.id}/status").json == {
+        "status": "pending",
+        "waiting": True,
+        "received": False,
+    }
 
 
 def test_failed_order_shows_why_and_offers_another_card(customer_browser, make_order):

@@ -1,7 +1,7 @@
 """POST /webhooks/stripe, branch by branch, with events signed the way Stripe signs them."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,10 +11,12 @@ from app.billing.gateway import StripeGateway
 from app.extensions import db
 from app.licensing.extractor import verify_certificate
 from app.models import License, Order, StripeEvent
+from app.queue import queue_of, task
 from tests.conftest import sent_mail
 from tests.factories import certificates_of
 from tests.support.localstripe import sign_webhook
-from tests.support.payments import payment_intent, post_webhook, stripe_event, succeeded_event
+from tests.support.payments import deliver_and_apply, payment_intent, stripe_event, succeeded_event
+from tests.support.tasks import run_queued
 
 SECRET = "whsec_test_portal"
 
@@ -47,7 +49,7 @@ def dispute_of(order, status="needs_response"):
 def deliver(client):
     def deliver(event, secret=SECRET, signature=None):
         payload = json.dumps(event).encode()
-        return post_webhook(
+        return deliver_and_apply(
             client, payload, signature if signature is not None else sign_webhook(payload, secret)
         )
 
@@ -334,43 +336,134 @@ def test_failed_order_whose_payment_succeeds_later_is_fulfilled(deliver, make_st
 def test_second_successful_payment_of_a_paid_order_waits_for_its_refund(app, deliver, paid_order):
     order = paid_order()
     app.extensions["stripe_gateway"] = StripeGateway(
-        secret_key="sk_test_portal", api_base="http://127.0.0.1:9", max_network_retries=0
+        secret_key="sk_test_portal",
+        webhook_secret=SECRET,
+        api_base="http://127.0.0.1:9",
+        max_network_retries=0,
     )
 
-    # No Stripe to refund the extra payment through: Stripe is asked to deliver again later.
+    # No Stripe to refund the extra payment through: the worker tries again later.
     response = deliver(succeeded_event(order, id="pi_second_card"))
 
-    assert response.status_code == 500
+    assert (response.status_code, response.json["outcome"]) == (200, "error")
+    [stored] = stored_events()
+    assert stored.processed_at is None and stored.next_attempt_at is not None
     order = db.session.get(Order, order.id)
     assert (order.status, order.license.accounts) == ("paid", 50)
     assert len(certificates_of(order.id)) == 1
 
 
-def test_failure_while_processing_answers_500_and_a_retry_processes_it(
-    deliver, make_stripe_order, monkeypatch
+def test_the_webhook_answers_before_fulfilment_and_the_worker_fulfils(
+    app, client, customer_browser, make_stripe_order
+):
+    order = make_stripe_order(accounts=50)
+    payload = json.dumps(succeeded_event(order)).encode()
+
+    response = client.post(
+        "/webhooks/stripe", data=payload, headers={"Stripe-Signature": sign_webhook(payload, SECRET)}
+    )
+
+    assert (response.status_code, response.json["code"]) == (200, "received")
+    assert db.session.get(Order, order.id).status == "pending"
+    page = customer_browser.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Payment received — preparing your certificate" in page
+    assert customer_browser.get(f"/orders/{order.id}/status").json["received"] is True
+
+    assert run_queued(app, "apply_stripe_event") == 1
+
+    assert db.session.get(Order, order.id).status == "paid"
+    assert len(certificates_of(order.id)) == 1
+    page = customer_browser.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Payment received — preparing" not in page and "Thank you!" in page
+
+
+def test_a_failure_is_kept_on_the_event_and_retried_with_backoff(
+    app, deliver, make_stripe_order, monkeypatch
 ):
     order = make_stripe_order()
-    succeeded = succeeded_event(order)
     real_fulfil = webhooks.fulfil_order
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(webhooks, "fulfil_order", broken)
-    failed = deliver(succeeded)
+    failed = deliver(succeeded_event(order))
 
-    assert failed.status_code == 500
+    assert (failed.status_code, failed.json["outcome"]) == (200, "error")
     [stored] = stored_events()
     assert stored.processed_at is None and stored.error == "RuntimeError: database went away"
+    assert stored.failures == 1 and stored.failed_at is None
+    assert 9 <= (stored.next_attempt_at - stored.received_at).total_seconds() <= 11
+    [retry] = [task for task in queue_of(app).scheduled() if task.name == "apply_stripe_event"]
+    assert retry.args == (stored.id,)
     assert db.session.get(Order, order.id).status == "pending"
 
     monkeypatch.setattr(webhooks, "fulfil_order", real_fulfil)
-    retried = deliver(succeeded)
+    queue_of(app).execute(retry, timestamp=retry.eta)  # when it is due
+    db.session.rollback()
 
-    assert (retried.status_code, retried.json["outcome"]) == (200, "fulfilled")
     [stored] = stored_events()
-    assert stored.processed_at is not None and stored.error is None
+    assert stored.processed_at is not None and stored.error is None and stored.outcome == "fulfilled"
     assert db.session.get(Order, order.id).status == "paid"
+
+
+def test_after_the_last_attempt_the_event_is_failed_and_shown_to_operators(
+    app, deliver, make_stripe_order, monkeypatch, runner, agent
+):
+    app.config["WEBHOOK_MAX_ATTEMPTS"] = 1
+    order = make_stripe_order()
+    monkeypatch.setattr(webhooks, "fulfil_order", lambda *args: 1 / 0)
+
+    deliver(succeeded_event(order, id="pi_3Failing"))
+
+    [stored] = stored_events()
+    assert stored.failed_at is not None and stored.next_attempt_at is None
+    assert not [task for task in queue_of(app).scheduled() if task.args == (stored.id,)]
+    listed = runner.invoke(args=["billing", "events", "--failed"])
+    assert f"{stored.stripe_id}  payment_intent.succeeded" in listed.output
+    assert "ZeroDivisionError: division by zero" in listed.output
+    overview = agent.get("/support/").get_data(as_text=True)
+    assert "1 Stripe event not applied" in overview and "ZeroDivisionError" in overview
+    app.config["METRICS_TOKEN"] = "scrape-secret"
+    metrics = agent.client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+    [age] = [
+        line
+        for line in metrics.get_data(as_text=True).splitlines()
+        if line.startswith("portal_webhook_events_unapplied_oldest_age_seconds ")
+    ]
+    assert float(age.split()[1]) >= 0
+
+    monkeypatch.undo()
+    retried = runner.invoke(args=["billing", "events", "--retry", stored.stripe_id])
+    assert "1 failed event(s) handed to the worker again." in retried.output
+    run_queued(app, "apply_stripe_event")
+    db.session.rollback()
+
+    assert db.session.get(Order, order.id).status == "paid"
+    assert "Stripe event" not in agent.get("/support/").get_data(as_text=True)
+
+
+def test_an_event_the_queue_never_got_is_applied_by_the_sweep(app, client, make_stripe_order, monkeypatch):
+    order = make_stripe_order()
+    monkeypatch.setitem(app.extensions, "stripe_event_dispatch", lambda event_id: None)  # the queue is down
+    payload = json.dumps(succeeded_event(order)).encode()
+    assert (
+        client.post(
+            "/webhooks/stripe", data=payload, headers={"Stripe-Signature": sign_webhook(payload, SECRET)}
+        ).json["code"]
+        == "received"
+    )
+    assert run_queued(app, "apply_stripe_event") == 0
+    [stored] = stored_events()
+    stored.received_at -= timedelta(seconds=61)
+    db.session.commit()
+
+    queue_of(app).execute(task(app, "stripe_event_sweep").s())
+    run_queued(app, "apply_stripe_event")
+    db.session.rollback()
+
+    assert db.session.get(Order, order.id).status == "paid"
+    assert len(certificates_of(order.id)) == 1
 
 
 # --- payment_intent.payment_failed ----------------------------------------------------------

@@ -3,6 +3,7 @@
 import json
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -295,12 +296,14 @@ def test_a_succeeded_payment_cannot_be_cancelled(pay, gateway):
     assert gateway.retrieve_payment(payment.id).status == "succeeded"
 
 
-def test_customer_payments_finds_each_charged_payment_with_its_order(pay, gateway, customer_id):
+def test_recent_order_payments_lists_the_payments_of_orders_since_a_time(pay, gateway, customer_id):
     first, second = pay(VISA, order_id=7), pay(VISA, order_id=8)
 
-    found = gateway.customer_payments(customer_id)
+    found = gateway.recent_order_payments(datetime.now(UTC) - timedelta(minutes=5))
+    later = gateway.recent_order_payments(datetime.now(UTC) + timedelta(minutes=5))
 
-    assert {(p.id, p.order_id, p.status) for p in found} == {
-        (first.id, "7", "succeeded"),
-        (second.id, "8", "succeeded"),
+    assert {(p.id, p.order_id, p.status, p.customer_id) for p in found} >= {
+        (first.id, "7", "succeeded", customer_id),
+        (second.id, "8", "succeeded", customer_id),
     }
+    assert later == []

@@ -4,7 +4,6 @@ Runs on the test database: PostgreSQL when DATABASE_URL is set, SQLite otherwise
 """
 
 import json
-from collections import Counter
 
 from sqlalchemy import select
 
@@ -45,7 +44,7 @@ def test_20_orders_paid_at_once_get_invoices_1_to_20_then_credit_notes_1_to_20(a
 
     paid = deliver_at_once(app, [succeeded_payload(order) for order in orders])
 
-    assert Counter(response.json["outcome"] for response in paid) == {"fulfilled": ORDERS}
+    assert paid == {"fulfilled": ORDERS}
     year = db.session.scalar(select(BillingDocument.issued_at)).year
     assert numbers(DocumentKind.INVOICE) == expected("INV", year)
     for order in orders:
@@ -53,7 +52,7 @@ def test_20_orders_paid_at_once_get_invoices_1_to_20_then_credit_notes_1_to_20(a
 
     refunded = deliver_at_once(app, [refunded_payload(order) for order in orders])
 
-    assert Counter(response.json["outcome"] for response in refunded) == {"order refunded": ORDERS}
+    assert refunded == {"order refunded": ORDERS}
     assert numbers(DocumentKind.CREDIT_NOTE) == expected("CN", year)
     invoice_of = dict(
         db.session.execute(

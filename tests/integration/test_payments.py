@@ -66,7 +66,7 @@ def pay(customer_browser, localstripe):
 
 @pytest.fixture
 def post_webhook(client):
-    return functools.partial(payments_helpers.post_webhook, client)
+    return functools.partial(payments_helpers.deliver_and_apply, client)
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ def test_webhook_arriving_while_reconcile_runs_fulfils_once(
 
     def webhook():
         start.wait()
-        results["webhook"] = payments_helpers.post_webhook(app.test_client(), body, signature)
+        results["webhook"] = payments_helpers.deliver_and_apply(app.test_client(), body, signature)
 
     def reconcile():
         start.wait()
@@ -199,10 +199,10 @@ def test_webhook_arriving_while_reconcile_runs_fulfils_once(
 
     assert results["webhook"].status_code == 200
     assert results["reconcile"].exit_code == 0, results["reconcile"].output
-    # Exactly one of them fulfils: the webhook, reconcile's check of the order, or reconcile processing
-    # the stored event the webhook had not finished with (the webhook then finds it processed).
+    # Exactly one of them fulfils: the stored event (applied by the worker, or by reconcile when it
+    # found the event waiting), or reconcile's check of the order.
     outcomes = [results["webhook"].json["outcome"]]
-    outcomes += re.findall(r"^(?:Order|Event) .*?: (.+)$", results["reconcile"].output, re.MULTILINE)
+    outcomes += re.findall(r"^Order .*?: (.+)$", results["reconcile"].output, re.MULTILINE)
     assert outcomes.count("fulfilled") == 1, outcomes
     assert set(outcomes) <= {"fulfilled", "already fulfilled", "already processed"}, outcomes
     assert len(certificates_of(order_id)) == 1
@@ -213,11 +213,19 @@ def test_webhook_arriving_while_reconcile_runs_fulfils_once(
 def test_status_page_fulfils_when_the_webhook_is_late(place_order, pay, customer_browser):
     order_id = place_order()
     pay(order_id)
-    assert customer_browser.get(f"/orders/{order_id}/status").json == {"status": "pending", "waiting": True}
+    assert customer_browser.get(f"/orders/{order_id}/status").json == {
+        "status": "pending",
+        "waiting": True,
+        "received": False,
+    }
     order(order_id).payment_attempted_at = utcnow() - timedelta(seconds=30)
     db.session.commit()
 
-    assert customer_browser.get(f"/orders/{order_id}/status").json == {"status": "paid", "waiting": False}
+    assert customer_browser.get(f"/orders/{order_id}/status").json == {
+        "status": "paid",
+        "waiting": False,
+        "received": False,
+    }
     assert len(certificates_of(order_id)) == 1
 
 

@@ -22,7 +22,7 @@ from app.models import AuditEntry, BillingDocument, License, Order, RefundAttemp
 from tests.conftest import csrf_token, sent_mail
 from tests.factories import add_order
 from tests.support.localstripe import sign_webhook
-from tests.support.payments import VISA, post_webhook, stripe_event, stripe_settings
+from tests.support.payments import VISA, deliver_and_apply, stripe_event, stripe_settings
 
 pytestmark = pytest.mark.integration
 
@@ -102,7 +102,7 @@ def at_once(*actions):
 
 def deliver(app, localstripe, event):
     body = json.dumps(event).encode()
-    return post_webhook(app.test_client(), body, sign_webhook(body, localstripe.webhook_secret))
+    return deliver_and_apply(app.test_client(), body, sign_webhook(body, localstripe.webhook_secret))
 
 
 def stripe_refunds(localstripe, order):

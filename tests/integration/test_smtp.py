@@ -2,6 +2,7 @@
 
 import email
 import socket
+import time
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -121,3 +122,59 @@ def test_a_message_queued_with_its_bodies_written_is_sent_as_written(runner, smt
     body = parts(received)
     assert body["text/plain"].strip() == "Queued with its text."
     assert body["text/html"].strip() == "<p>Queued with its HTML.</p>"
+
+
+def queue_receipt_like_message():
+    from app import outbox
+
+    message = outbox.add(
+        db.session,
+        outbox.Email("buyer@example.com", "Receipt", "confirm", {"link": "http://portal.test/confirm/x"}),
+    )
+    db.session.commit()
+    return message.id
+
+
+def test_a_message_whose_worker_died_mid_send_goes_out_again_with_the_same_message_id(app, smtp_server):
+    from datetime import timedelta
+
+    from app.mail import DeliveryPolicy, SMTPTransport, claim, database_now, render, send_messages
+
+    _, inbox = smtp_server
+    message_id = queue_receipt_like_message()
+    policy = DeliveryPolicy(lease=timedelta(seconds=1))
+    # The first worker claims the message and hands it to the server, then dies before it records that.
+    assert claim(db.session, message_id, database_now(db.session), policy.lease)
+    SMTPTransport(app.config).send(render(db.session.get(OutboxMessage, message_id)))
+    db.session.rollback()
+
+    time.sleep(1.2)  # the lease runs out
+    report = send_messages(db.session, SMTPTransport(app.config), policy)
+
+    assert report.sent == 1
+    first, second = inbox.messages
+    stored = db.session.get(OutboxMessage, message_id)
+    assert first["Message-ID"] == second["Message-ID"] == stored.message_id
+    assert stored.status == "sent"
+
+
+def test_a_worker_whose_clock_runs_ahead_never_takes_over_a_held_message(app, smtp_server):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from app.mail import DeliveryPolicy, SMTPTransport, claim, database_now, send_messages
+
+    _, inbox = smtp_server
+    message_id = queue_receipt_like_message()
+    policy = DeliveryPolicy(lease=timedelta(minutes=5))
+    assert claim(db.session, message_id, database_now(db.session), policy.lease)  # a worker is sending it
+    held_until = db.session.get(OutboxMessage, message_id).claimed_until
+
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=6), tick=True):
+        report = send_messages(db.session, SMTPTransport(app.config), policy)
+
+    assert (report.sent, inbox.messages) == (0, [])
+    db.session.rollback()
+    stored = db.session.get(OutboxMessage, message_id)
+    assert (stored.status, stored.claimed_until, stored.attempts) == ("queued", held_until, 1)

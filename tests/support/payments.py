@@ -107,3 +107,44 @@ def post_webhook(client, payload, signature):
         content_type="application/json",
         headers={"Stripe-Signature": signature},
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class AppliedEvent:
+    """A webhook delivery as Stripe saw it (``status_code``), with what the worker then did (``json``)."""
+
+    status_code: int
+    json: dict
+
+
+def deliver_and_apply(client, payload, signature):
+    """POST the event as Stripe does, then let the worker apply it, as ``flask worker`` does.
+
+    The webhook answers "received" at once; the returned value carries the outcome the worker
+    stored on the event instead ("error" while it waits for a retry). Any other answer (a 400, an
+    event processed already) is returned as it is.
+    """
+    from flask import has_app_context
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import StripeEvent
+    from tests.support.tasks import run_queued
+
+    response = post_webhook(client, payload, signature)
+    if response.status_code != 200 or response.json["code"] != "received":
+        return response
+    app = client.application
+    run_queued(app, "apply_stripe_event")
+    with app.app_context():  # the event as the worker left it, from any thread
+        stored = db.session.scalar(
+            select(StripeEvent).where(StripeEvent.stripe_id == json.loads(payload)["id"])
+        )
+        if stored.processed_at is None:
+            applied = {"outcome": "error", "code": "error", "error": stored.error}
+        else:
+            # The stored sentence is cut to 100 characters; the worker's outcome is the same words.
+            applied = {"outcome": stored.outcome, "code": stored.outcome_code}
+    if has_app_context():
+        db.session.rollback()  # the test reads what the worker committed
+    return AppliedEvent(response.status_code, applied)

@@ -11,6 +11,7 @@ from sqlalchemy import func, literal, select
 
 from app import audit
 from app.api.installations import servers_over_limit
+from app.billing import event_log
 from app.billing.fulfilment import FulfilmentSettings
 from app.exceptions import PortalError
 from app.extensions import db
@@ -125,7 +126,11 @@ def index():
     }
     recent = db.session.scalars(audit.entries().limit(8)).all()
     return render_template(
-        "support/index.html", stats=stats, recent=recent, over_limit=servers_over_limit(db.session)
+        "support/index.html",
+        stats=stats,
+        recent=recent,
+        over_limit=servers_over_limit(db.session),
+        failed_events=event_log.failed_events(db.session),
     )
 
 
