@@ -4,6 +4,8 @@
   serious violation; the page's CSP forbids script tags, so its source is evaluated in the page;
 - no table is wider than its container at 1280 px, a table that scrolls keeps its key (first)
   column in view, and every link or button in a table is on screen at 390 px;
+- every id is on one element only, and every label names a field on the page (axe no longer
+  checks duplicate ids; a repeated id sends a label, and what it labels, to the wrong field);
 - the menu opens with the keyboard on a phone.
 
 Full-page screenshots of each page at each width land in test-results/.
@@ -20,6 +22,7 @@ from app.extensions import db
 from app.models import License, Order, OrderStatus
 from app.web.services import current_keyring, current_terms
 from tests.e2e.conftest import log_in
+from tests.support.pages import duplicate_ids, labels_without_field
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WIDTHS = (1280, 390)
@@ -78,6 +81,11 @@ def check_pages(page, paths, output_dir, label):
             response = page.goto(path)
             assert response.status < 400, f"{path} answered {response.status}"
             assert page.url.endswith(path), f"{path} went to {page.url}"
+            html = page.content()
+            for name in duplicate_ids(html):
+                problems.append(f"{label} {width}px {path}: id {name!r} is on more than one element")
+            for name in labels_without_field(html):
+                problems.append(f"{label} {width}px {path}: a label is for {name!r}, not on the page")
             page.evaluate(AXE_SOURCE + "\n;true")
             for violation in page.evaluate(RUN_AXE):
                 problems.append(f"{label} {width}px {path}: {violation}")

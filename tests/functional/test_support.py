@@ -1,5 +1,6 @@
 """The support console: who may see it, customer lookup, revoking, orders, the audit log and the staff."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from app.licensing.extractor import verify_certificate
 from app.models import AuditEntry, User
 from tests.conftest import PASSWORD, Browser, link_in, sent_mail
 from tests.factories import add_order
+from tests.support.pages import duplicate_ids, labels_without_field
 
 
 @pytest.fixture
@@ -275,6 +277,18 @@ def test_only_a_paid_order_can_be_refunded(agent, customer, make_license):
     assert f"Order #{order.id} is pending: only a paid order can be refunded." in page_text(response)
     db.session.refresh(order)
     assert order.status == "pending" and audit_entries() == []
+
+
+def test_every_form_of_an_order_page_has_its_own_ids(agent, customer, make_license, pay_order):
+    order = pay_order(make_order(customer, make_license(), accounts=75, stripe_payment_intent_id="pi_ids"))
+
+    page = page_text(agent.get(f"/support/orders/{order.id}"))
+    partial = page[page.index('id="partial-refund"') :]
+
+    assert duplicate_ids(page) == [] and labels_without_field(page) == []
+    assert 'for="partial-reason"' in partial
+    assert re.search(r'<textarea id="partial-reason"[^>]* name="reason"', partial)
+    assert 'for="refund-reason"' in page[: page.index('id="partial-refund"')]
 
 
 # -- the audit log -----------------------------------------------------------------------------
