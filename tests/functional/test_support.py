@@ -279,6 +279,15 @@ def test_only_a_paid_order_can_be_refunded(agent, customer, make_license):
     assert order.status == "pending" and audit_entries() == []
 
 
+def test_a_paid_order_without_a_stripe_payment_says_there_is_nothing_to_refund(agent, customer, make_license):
+    order = make_order(customer, make_license(), status="paid")
+
+    page = page_text(agent.get(f"/support/orders/{order.id}"))
+
+    assert "there is no payment to refund" in page
+    assert "Only a paid order can be refunded." not in page and "Refund in full" not in page
+
+
 def test_every_form_of_an_order_page_has_its_own_ids(agent, customer, make_license, pay_order):
     order = pay_order(make_order(customer, make_license(), accounts=75, stripe_payment_intent_id="pi_ids"))
 
