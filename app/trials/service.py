@@ -153,7 +153,7 @@ def approve_request(session, trial_request, actor, *, note, terms, keyring, now)
         actor,
         audit.AuditAction.TRIAL_APPROVE,
         license=license,
-        reason=note or None,
+        customer_note=note or None,
         trial_request=trial_request.id,
         hostname=trial_request.hostname,
     )
@@ -212,7 +212,7 @@ def issue_trial(session, customer, actor, *, note, terms, keyring, now):
         raise TrialError(f"{customer.email} got a trial a moment ago.") from None
     license, certificate = _start_trial(session, customer, terms=terms, keyring=keyring, now=now)
     trial_request.license_id = license.id
-    audit.record(actor, audit.AuditAction.TRIAL_ISSUE, license=license, reason=note or None)
+    audit.record(actor, audit.AuditAction.TRIAL_ISSUE, license=license, customer_note=note or None)
     _queue_trial_email(session, license, certificate, note=note)
     return license
 

@@ -303,6 +303,25 @@ def test_every_form_of_an_order_page_has_its_own_ids(agent, customer, make_licen
 # -- the audit log -----------------------------------------------------------------------------
 
 
+def test_the_audit_log_lists_an_automatic_cancel_by_the_system(agent, customer, staff):
+    from app.billing.recovery import expire_orders
+
+    unpaid = make_order(customer)
+    with_staff = record(staff, "trial.issue", customer=customer, customer_note="Welcome aboard")
+    db.session.commit()
+
+    lines = expire_orders(db.session, None, unpaid.created_at + timedelta(hours=25), hours=24)
+
+    log = page_text(agent.get("/support/audit"))
+    only_system = page_text(agent.get("/support/audit?actor=system"))
+    assert lines == [f"Order {unpaid.id}: expired, cancelled"]
+    assert ">system</span>" in log and "Cancelled an unpaid order automatically" in log
+    assert "Internal reason:</span> Not paid within 24 hours: cancelled automatically." in log
+    assert "Note to the customer:</span> Welcome aboard" in log
+    assert "Internal reason:</span> Not paid" in only_system and "Welcome aboard" not in only_system
+    assert with_staff.reason is None
+
+
 def test_audit_log_lists_former_staff_among_the_staff_members(agent, staff, customer, make_user):
     former = make_user(email="former-agent@example.com", role="support")
     former.role = "customer"  # demoted: what they did stays in the log, and findable
@@ -327,7 +346,9 @@ def test_audit_log_filters_by_staff_member_customer_and_action(
 
     def reasons(query):
         page = page_text(agent.get(f"/support/audit?{query}"))
-        return [reason for reason in ("first", "second", "third") if f"<td>{reason}</td>" in page]
+        return [
+            reason for reason in ("first", "second", "third") if f"Internal reason:</span> {reason}\n" in page
+        ]
 
     assert reasons("") == ["first", "second", "third"]
     assert reasons(f"actor={colleague.id}") == ["second", "third"]
@@ -350,7 +371,7 @@ def test_every_audit_action_is_offered_by_the_filter_in_words_and_selects_its_en
     for action in AuditAction:
         assert f'<option value="{action}" >{action.label.capitalize()}</option>' in options
         selected = page_text(agent.get("/support/audit", query_string={"action": str(action)}))
-        shown = [other for other in AuditAction if f"<td>reason of {other}</td>" in selected]
+        shown = [other for other in AuditAction if f"</span> reason of {other}\n" in selected]
         assert shown == [action]
         assert f"<td>{action.label[:1].upper()}{action.label[1:]}</td>" in selected
 

@@ -410,10 +410,11 @@ def test_support_issues_a_trial_directly(agent, customer, staff):
     [email] = sent_mail(customer.email)
     assert email.attachments[0]["filename"] == f"{license.code}-1.lic"
     entry = db.session.scalar(select(AuditEntry))
-    assert (entry.action, entry.actor_id, entry.license_id, entry.reason) == (
+    assert (entry.action, entry.actor_id, entry.license_id, entry.reason, entry.customer_note) == (
         "trial.issue",
         staff.id,
         license.id,
+        None,
         "As promised",
     )
 
