@@ -33,6 +33,9 @@ def _customer_email(label="Customer email"):
 
 
 class ApproveTrialForm(FlaskForm):
+    """``accounts.maximum`` is the terms' ``trial_max_accounts``, set by the view."""
+
+    accounts = WholeNumberField("Accounts of the trial", maximum=1, message="")
     note = _reason("Note to the customer (optional)")
     submit = SubmitField("Approve")
 

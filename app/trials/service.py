@@ -144,10 +144,18 @@ def withdraw_request(session, user, trial_request, now):
     return trial_request
 
 
-def approve_request(session, trial_request, actor, *, note, terms, keyring, now):
-    """Approve a pending request: the trial license, its certificate, the email, the audit entry."""
+def approve_request(session, trial_request, actor, *, note, terms, keyring, now, accounts=None):  # noqa: PLR0913
+    """Approve a pending request: the trial license, its certificate, the email, the audit entry.
+
+    ``accounts``: the trial's accounts, from 1 to ``terms.trial_max_accounts``; by default the terms'.
+    """
+    accounts = terms.trial_accounts if accounts is None else accounts
+    if not 1 <= accounts <= terms.trial_max_accounts:
+        raise TrialError(f"A trial can have 1 to {terms.trial_max_accounts} accounts.")
     _decide(session, trial_request, actor, TrialRequestStatus.APPROVED, note=note, now=now)
-    license, certificate = _start_trial(session, trial_request.user, terms=terms, keyring=keyring, now=now)
+    license, certificate = _start_trial(
+        session, trial_request.user, terms=terms, keyring=keyring, now=now, accounts=accounts
+    )
     trial_request.license_id = license.id
     audit.record(
         actor,
@@ -299,12 +307,12 @@ def _staff_message(customer, reason):
     }[reason]
 
 
-def _start_trial(session, customer, *, terms, keyring, now):
+def _start_trial(session, customer, *, terms, keyring, now, accounts=None):
     license = new_license(
         session,
         customer,
         kind=LicenseKind.TRIAL,
-        accounts=terms.trial_accounts,
+        accounts=accounts or terms.trial_accounts,
         now=now,
         trial_days=terms.trial_days,
     )
