@@ -90,6 +90,17 @@ def test_overview_counts_what_needs_attention(agent, customer, make_license, mak
     assert "Recent staff actions" in page
 
 
+def test_staff_see_the_console_and_not_the_customer_menu(app, agent, customer):
+    customer_browser = Browser(app.test_client())
+    customer_browser.login(customer.email)
+    staff_page = page_text(agent.get("/support/"))
+    customer_page = page_text(customer_browser.get("/licenses"))
+
+    for link in ('href="/licenses"', 'href="/orders"', 'href="/contact"'):
+        assert link not in staff_page and link in customer_page
+    assert 'href="/support/"' in staff_page and 'href="/support/"' not in customer_page
+
+
 # -- lookup ------------------------------------------------------------------------------------
 
 
