@@ -207,3 +207,48 @@ def test_the_live_price_and_the_amounts_message_never_disagree(page, demo, outpu
     expect(page.locator(".order-steps [aria-current=step]")).to_contain_text("Review")
     expect(page.get_by_role("button", name="Place the order and enter your card")).to_be_visible()
     page.screenshot(path=str(output_dir / "order-review-390.png"), full_page=True)
+
+
+# A cell narrower than 80 px, or a link or phrase in a cell broken into a column of a few letters.
+NARROW_CELLS = """() => {
+  const narrow = [];
+  document.querySelectorAll('.audit-table td:not([colspan])').forEach(cell => {
+    const width = cell.getBoundingClientRect().width;
+    if (width < 80) narrow.push(`${cell.textContent.trim().slice(0, 40)} (${Math.round(width)} px)`);
+    cell.querySelectorAll('a, span').forEach(part => {
+      const style = getComputedStyle(part);
+      const lineHeight = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
+      const lines = Math.round(part.getBoundingClientRect().height / lineHeight);
+      if (lines > 1 && part.textContent.trim().length / lines < 8)
+        narrow.push(`"${part.textContent.trim()}" split into ${lines} lines`);
+    });
+  });
+  return narrow;
+}"""
+
+
+def test_the_audit_log_keeps_its_cells_readable_on_a_phone(page, demo, output_dir):
+    from app.audit import SYSTEM, AuditAction, record
+    from app.models import User
+
+    agent = db.session.scalar(select(User).where(User.email == SUPPORT[0]))
+    customer = db.session.get(User, demo["customer_id"])
+    customer.email = "accounts-payable.department@example-hosting.com"
+    record(
+        agent,
+        AuditAction.ORDER_REFUND,
+        order=demo["paid"],
+        reason="Bought the wrong amount twice",
+        amount_cents=demo["paid"].amount_cents,
+    )
+    record(SYSTEM, AuditAction.ORDER_EXPIRE, order=demo["failed"], reason="Not paid within 24 hours.")
+    record(agent, AuditAction.TRIAL_ISSUE, customer=customer, customer_note="Welcome aboard!")
+    db.session.commit()
+    log_in(page, SUPPORT[0], SUPPORT[3])
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        for path in ("/support/", "/support/audit"):
+            page.goto(path)
+            name = path.strip("/").replace("/", "_")
+            page.screenshot(path=str(output_dir / f"{name}-{width}.png"), full_page=True)
+            assert page.evaluate(NARROW_CELLS) == [], f"{path} at {width} px"
