@@ -29,6 +29,13 @@ def test_support_finds_an_order_by_its_number_and_refunds_packs_through_the_labe
     page, staff, paid_order, output_dir
 ):
     log_in(page, staff.email)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/support/customers?q=4242")
+    expect(page.locator("#orders")).to_contain_text(f"#{paid_order.id}")
+    expect(page.locator("#orders")).to_contain_text("Visa ending 4242")
+    page.screenshot(path=str(output_dir / "orders-by-card-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/support/")
 
     page.get_by_role("search").get_by_label("Find a customer").fill(f"#{paid_order.id}")
     page.get_by_role("search").get_by_role("button", name="Find").click()
