@@ -144,7 +144,7 @@ def withdraw_request(session, user, trial_request, now):
     return trial_request
 
 
-def approve_request(session, trial_request, actor, *, note, terms, keyring, now, accounts=None):  # noqa: PLR0913
+def approve_request(session, trial_request, actor, *, note, terms, keyring, now, accounts=None):
     """Approve a pending request: the trial license, its certificate, the email, the audit entry.
 
     ``accounts``: the trial's accounts, from 1 to ``terms.trial_max_accounts``; by default the terms'.

@@ -270,6 +270,31 @@ def test_a_trial_beyond_the_maximum_accounts_is_refused(customer_browser, agent,
     assert trial_request.status == "pending" and trial_licenses() == [] and audit_actions() == []
 
 
+def test_approving_a_trial_with_more_accounts_than_the_maximum_changes_nothing(
+    customer_browser, staff, keyring
+):
+    from app.trials.service import TrialError, approve_request
+    from app.web.services import current_keyring, current_terms
+
+    ask_for_trial(customer_browser)
+    [trial_request] = trial_requests()
+
+    with pytest.raises(TrialError, match="A trial can have 1 to 100 accounts."):
+        approve_request(
+            db.session,
+            trial_request,
+            staff,
+            note="",
+            accounts=101,
+            terms=current_terms(),
+            keyring=current_keyring(),
+            now=datetime.now(UTC),
+        )
+
+    db.session.rollback()
+    assert trial_requests()[0].status == "pending" and trial_licenses() == []
+
+
 def test_approval_issues_the_trial_and_emails_the_certificate(
     customer_browser, customer, agent, staff, keyring
 ):
