@@ -79,6 +79,8 @@ class Config:
     PRODUCT_NAME = os.environ.get("PRODUCT_NAME", "the hosting control panel")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", f"{PORTAL_NAME} <licenses@localhost>")
     SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@localhost")
+    SALES_EMAIL = os.environ.get("SALES_EMAIL") or SUPPORT_EMAIL  # Contact sales, for prospects
+    PRIVACY_EMAIL = os.environ.get("PRIVACY_EMAIL") or SUPPORT_EMAIL  # the terms' data protection contact
 
     # The task queue: Redis when QUEUE_URL=redis://host:6379/0, else a SQLite file (QUEUE_PATH).
     QUEUE_URL = os.environ.get("QUEUE_URL") or None
@@ -94,7 +96,10 @@ class Config:
     # "json" (one JSON object per line) or "text"; json in production by default.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 
-    LICENSE_KEYS_PATH = os.environ.get("LICENSE_KEYS_PATH", str(INSTANCE_DIR / "license-keys.json"))
+    # Seals the private signing keys kept in the database: the same on every host, backed up apart from it.
+    LICENSE_KEY_SECRET = os.environ.get("LICENSE_KEY_SECRET")
+    # A rotated-in signing key is published this long before it signs (control panels cache the key set).
+    KEY_PUBLISH_HOURS = _int("KEY_PUBLISH_HOURS", 24)
     TRIAL_DAYS = _int("TRIAL_DAYS", 30)
     TRIAL_ACCOUNTS = _int("TRIAL_ACCOUNTS", 25)
     TRIAL_MAX_ACCOUNTS = _int("TRIAL_MAX_ACCOUNTS", 100)
@@ -137,9 +142,9 @@ class Config:
     REQUIRED = ()
 
 
-def _dev_secret_key():
-    """A random key kept under instance/, so development sessions survive restarts."""
-    path = INSTANCE_DIR / "dev-secret-key"
+def _dev_secret(name):
+    """A random secret kept under instance/, so development sessions and keys survive restarts."""
+    path = INSTANCE_DIR / name
     if not path.exists():
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))
@@ -166,18 +171,22 @@ class DevelopmentConfig(Config):
 
     def __init__(self):
         if not self.SECRET_KEY:
-            self.SECRET_KEY = _dev_secret_key()
+            self.SECRET_KEY = _dev_secret("dev-secret-key")
+        if not self.LICENSE_KEY_SECRET:
+            self.LICENSE_KEY_SECRET = _dev_secret("dev-license-key-secret")
 
 
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    LICENSE_KEY_SECRET = "test-license-key-secret-of-32-characters"
     SQLALCHEMY_DATABASE_URI = database_url("sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
     QUEUE_URL = None
     SUPPORT_EMAIL = "support@example.com"
+    SALES_EMAIL = "sales@example.com"
     PORTAL_URL = "http://portal.test"
     STRIPE_SECRET_KEY = "sk_test_portal"
     STRIPE_PUBLISHABLE_KEY = "pk_test_portal"
@@ -214,6 +223,7 @@ class ProductionConfig(Config):
         "SELLER_ADDRESS",
         "SELLER_COUNTRY",
         "SELLER_VAT_ID",
+        "LICENSE_KEY_SECRET",
     )
 
 

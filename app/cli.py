@@ -13,9 +13,10 @@ from app import queue
 from app.auth.passwords import current_passwords
 from app.auth.two_factor import new_secret
 from app.extensions import db
+from app.licensing import keystore
 from app.licensing.extractor.cli import main as run_extractor
 from app.licensing.extractor_file import build_extractor_file
-from app.licensing.keys import KeyRingError, generate_keyring, load_keyring, rotate_keyring
+from app.licensing.keys import KeyRingError
 from app.mail import DeliveryPolicy, send_messages, transport_for
 from app.models import OutboxMessage, User
 from app.models.base import utcnow
@@ -77,39 +78,79 @@ def outbox_status():
         click.echo(f"  #{message.id} {message.status} to {message.recipient}: {message.last_error}")
 
 
-keys = AppGroup("keys", help="The Ed25519 keys that sign License Certificates.")
+keys = AppGroup("keys", help="The Ed25519 keys that sign License Certificates, shared by every host.")
 license_group = AppGroup("license", help="License Certificates.")
 
 
-def _keyring(operation):
-    """Run a key-file operation on LICENSE_KEYS_PATH; its errors become one-line messages."""
+def _keyring_change(operation, *args):
+    """Run a keyring change and commit it; its errors become one-line messages and change nothing."""
     try:
-        return operation(current_app.config["LICENSE_KEYS_PATH"])
+        result = operation(db.session, *args)
     except KeyRingError as exc:
+        db.session.rollback()
         raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    return result
 
 
 @keys.command("generate")
-def generate():
-    """Create the signing key file (mode 0600); refuses to overwrite one."""
-    ring = _keyring(generate_keyring)
-    click.echo(f"Created signing key {ring.signing_key_id} in {current_app.config['LICENSE_KEYS_PATH']}.")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the keyring already has keys.")
+def generate(if_missing):
+    """Create the first signing key; refuses when the keyring has keys."""
+    if if_missing and keystore.keys_in_order(db.session):
+        click.echo("The keyring already has keys.")
+        return
+    row = _keyring_change(keystore.generate_key, current_app.config["LICENSE_KEY_SECRET"], utcnow())
+    click.echo(f"Created signing key {row.kid}; it signs from now.")
 
 
 @keys.command("rotate")
 def rotate():
-    """Add a new signing key; certificates signed with older keys keep verifying."""
-    ring = _keyring(rotate_keyring)
-    click.echo(f"New signing key {ring.signing_key_id}; older keys stay published.")
+    """Publish a new signing key now; it signs after KEY_PUBLISH_HOURS. Older keys stay published."""
+    cfg = current_app.config
+    row = _keyring_change(keystore.rotate_key, cfg["LICENSE_KEY_SECRET"], utcnow(), cfg["KEY_PUBLISH_HOURS"])
+    click.echo(f"New signing key {row.kid}, published now; signs from {row.signs_from:%Y-%m-%d %H:%M} UTC.")
 
 
 @keys.command("list")
 def list_keys():
-    """Show the key ids; the current signing key is marked."""
-    ring = _keyring(load_keyring)
-    for key_id in ring.public_keys():
-        marker = "  (signing)" if key_id == ring.signing_key_id else ""
-        click.echo(f"{key_id}  Ed25519{marker}")
+    """Show every key id, oldest first: the one signing now, those waiting to, and public-only keys."""
+    now = utcnow()
+    rows = keystore.keys_in_order(db.session)
+    if not rows:
+        raise click.ClickException("The keyring is empty; create a key with 'flask keys generate'.")
+    signing = keystore.signing_row(rows, now)
+    for row in rows:
+        if row is signing:
+            state = "(signing)"
+        elif row.signs_from and row.signs_from > now:
+            state = f"(published; signs from {row.signs_from:%Y-%m-%d %H:%M} UTC)"
+        elif row.private_key_sealed:
+            state = "(retired)"
+        else:
+            state = "(public key only)"
+        click.echo(f"{row.kid}  Ed25519  {state}")
+
+
+@keys.command("import-file")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def import_file(path):
+    """Bring in a key file (instance/license-keys.json): the certificates its keys signed keep verifying."""
+    secret = current_app.config["LICENSE_KEY_SECRET"]
+    imported = _keyring_change(keystore.import_key_file, secret, path, utcnow())
+    added = ", ".join(imported.added) or "none"
+    click.echo(f"Imported from {path}: public keys added: {added}.")
+    if imported.signing:
+        click.echo(f"Key {imported.signing} signs from now.")
+
+
+@keys.command("import-public")
+@click.argument("key_id")
+@click.argument("public_key")
+def import_public(key_id, public_key):
+    """Publish a public key alone (base64, as in the key set): certificates it signed keep verifying."""
+    row = _keyring_change(keystore.import_public_key, key_id, public_key, utcnow())
+    click.echo(f"Published key {row.kid} (public key only).")
 
 
 @license_group.command(

@@ -126,7 +126,8 @@ def _customer_history(session, customer, keyring, terms, now):
         more,
         terms,
         status=OrderStatus.FAILED,
-        at=now - timedelta(days=2),
+        # Placed now: reconcile cancels unpaid orders ORDER_EXPIRY_HOURS (a day) after they were placed.
+        at=now,
         card_brand="visa",
         card_last4="0341",
         failure_message="Your card was declined.",

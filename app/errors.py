@@ -9,7 +9,7 @@ from app.extensions import db
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Please go back and try again."),
     403: ("Forbidden", "You do not have access to this page."),
-    404: ("Page not found", "There is nothing here. Check the address, or go back to your licenses."),
+    404: ("Page not found", "There is nothing here. Check the address, or start again from the link below."),
     405: ("Not allowed", "This page cannot be used that way."),
     413: ("Too large", "What you sent is larger than the portal accepts (1 MB). Please send less."),
     429: (

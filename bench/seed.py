@@ -11,8 +11,8 @@ from sqlalchemy import insert, select, text
 from app import create_app
 from app.auth.passwords import current_passwords
 from app.extensions import db
+from app.licensing import keystore
 from app.licensing.issuing import issue_next_certificate, new_license
-from app.licensing.keys import generate_keyring
 from app.models import AuditEntry, Order, User
 from app.web.services import current_keyring, current_terms
 from config import ProductionConfig
@@ -20,6 +20,7 @@ from config import ProductionConfig
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-4711"
 WEBHOOK_SECRET = "whsec_bench"
+BENCH_KEY_SECRET = "bench-license-key-secret-not-for-production"
 BUYERS = 50
 # The Redis database of the bench's own (its queue and rate limits), emptied before each run.
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -55,7 +56,7 @@ class Database:
             "PORTAL_URL": "http://127.0.0.1",
             "DATABASE_URL": self.url,
             "INSTANCE_PATH": str(self.instance),
-            "LICENSE_KEYS_PATH": str(self.instance / "license-keys.json"),
+            "LICENSE_KEY_SECRET": BENCH_KEY_SECRET,
             "STRIPE_SECRET_KEY": "sk_test_bench",
             "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
             "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
@@ -72,7 +73,7 @@ def portal_app(database):
         ProductionConfig(),
         SQLALCHEMY_DATABASE_URI=database.url,
         INSTANCE_DIR=database.instance,
-        LICENSE_KEYS_PATH=str(database.instance / "license-keys.json"),
+        LICENSE_KEY_SECRET=BENCH_KEY_SECRET,
         STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
         STRIPE_SECRET_KEY="sk_test_bench",
         STRIPE_PUBLISHABLE_KEY="pk_test_bench",
@@ -99,9 +100,8 @@ def migrate_empty(app):
             db.metadata.drop_all(conn)
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         upgrade(directory=str(ROOT / "migrations"))
-        keys = Path(app.config["LICENSE_KEYS_PATH"])
-        if not keys.exists():
-            generate_keyring(keys)
+        keystore.generate_key(db.session, BENCH_KEY_SECRET, datetime.now(UTC))
+        db.session.commit()
 
 
 def password_hash():

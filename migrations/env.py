@@ -1,5 +1,8 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
+
+from sqlalchemy import text
 
 from flask import current_app
 
@@ -91,7 +94,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, migration_lock(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -100,6 +103,27 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+# Any fixed number: every host running `flask db upgrade` asks PostgreSQL for this one lock.
+MIGRATION_LOCK_ID = 7240318801
+
+
+@contextmanager
+def migration_lock(connection):
+    """One `flask db upgrade` at a time on PostgreSQL: another host's run waits, then finds the
+    schema current and does nothing. SQLite serves one host, and locks its file when writing."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+    connection.commit()  # the lock is the session's; alembic reads the revision in its own transaction
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+        connection.commit()
 
 
 if context.is_offline_mode():

@@ -15,9 +15,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app import create_app
 from app.extensions import db, limiter
-from app.licensing.keys import generate_keyring
+from app.licensing import keystore
 from app.mail import bodies
-from app.models import OutboxMessage, User
+from app.models import OutboxMessage, SigningKey, User
 from app.models.base import utcnow
 from app.queue import queue_of
 from config import TestConfig, database_url
@@ -60,19 +60,13 @@ def app_settings(database_uri, instance_dir):
     return {
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "INSTANCE_DIR": instance_dir,
-        "LICENSE_KEYS_PATH": str(instance_dir / "license-keys.json"),
         "SERVER_NAME": "portal.test",
     }
 
 
 @pytest.fixture(scope="session")
-def keyring(app_settings):
-    """The signing key ring of every test app."""
-    return generate_keyring(app_settings["LICENSE_KEYS_PATH"])
-
-
-@pytest.fixture(scope="session")
-def _migrated(app_settings, keyring):
+def _migrated(app_settings):
+    """The test database at the newest schema, with the keyring's first signing key (kept between tests)."""
     app = create_app(TestConfig(), **app_settings)
     with app.app_context():
         with db.engine.begin() as conn:
@@ -80,8 +74,18 @@ def _migrated(app_settings, keyring):
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
             conn.execute(text("DROP TABLE IF EXISTS records_versions"))  # left by migration 0014
         upgrade()
+        keystore.generate_key(db.session, TestConfig.LICENSE_KEY_SECRET, utcnow())
+        db.session.commit()
+        ring = keystore.load_keyring(db.session, TestConfig.LICENSE_KEY_SECRET, utcnow())
+        db.session.remove()
         db.engine.dispose()
-    return True
+    return ring
+
+
+@pytest.fixture(scope="session")
+def keyring(_migrated):
+    """The signing key ring of every test app."""
+    return _migrated
 
 
 @pytest.fixture
@@ -169,9 +173,11 @@ def app(request, _migrated, app_settings, settings):
 
 
 def _empty_tables():
+    """Every table emptied but the keyring, which the session's `keyring` holds for every test."""
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+            if table is not SigningKey.__table__:
+                conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`make run`: migrate, create the key and demo data, start localstripe and the worker, serve the portal.
+"""`make run`: migrate, make sure of a signing key, add demo data, start localstripe and the worker.
 
 The worker (`flask worker`) sends email and runs the periodic jobs from the task queue
 (instance/queue.db, or QUEUE_URL); Ctrl-C stops the portal, the worker and localstripe together.
@@ -48,10 +48,16 @@ def flask(*args, env):
     subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, check=True)
 
 
-def signing_key_path(env):
-    if env.get("LICENSE_KEYS_PATH"):
-        return Path(env["LICENSE_KEYS_PATH"])
-    return Path(env.get("INSTANCE_PATH") or ROOT / "instance") / "license-keys.json"
+def instance_path(env):
+    return Path(env.get("INSTANCE_PATH") or ROOT / "instance")
+
+
+def ensure_signing_key(env):
+    """Bring an older key file into the keyring (its certificates keep verifying), else make a first key."""
+    key_file = instance_path(env) / "license-keys.json"
+    if key_file.exists():
+        flask("keys", "import-file", str(key_file), env=env)
+    flask("keys", "generate", "--if-missing", env=env)
 
 
 def uses_localstripe(env):
@@ -77,7 +83,7 @@ def start_localstripe(env, portal_port):
         )
     base_url = f"http://127.0.0.1:{port}"
     webhook_secret = f"whsec_{secrets.token_hex(24)}"
-    log_path = signing_key_path(env).parent / "localstripe.log"
+    log_path = instance_path(env) / "localstripe.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
@@ -134,8 +140,7 @@ def main():
     env = {**os.environ, "PORTAL_ENV": os.environ.get("PORTAL_ENV", "development")}
     port = env.get("PORT", "5000")
     flask("db", "upgrade", env=env)
-    if not signing_key_path(env).exists():
-        flask("keys", "generate", env=env)
+    ensure_signing_key(env)
     if env["PORTAL_ENV"] == "development":
         flask("demo", env=env)
     localstripe = None

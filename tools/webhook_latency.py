@@ -23,7 +23,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.licensing.keys import generate_keyring  # noqa: E402
+from app.licensing import keystore  # noqa: E402
 from app.models import Order, User  # noqa: E402
 from app.models.base import utcnow  # noqa: E402
 from config import TestConfig  # noqa: E402
@@ -39,7 +39,6 @@ class SlowSMTP:
 
 def main(count):
     folder = Path(tempfile.mkdtemp())
-    generate_keyring(folder / "keys.json")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -49,13 +48,13 @@ def main(count):
         TestConfig(),
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'portal.db'}",
         INSTANCE_DIR=folder,
-        LICENSE_KEYS_PATH=str(folder / "keys.json"),
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=port,
     )
     timings = []
     with app.app_context():
         upgrade()
+        keystore.generate_key(db.session, TestConfig.LICENSE_KEY_SECRET, utcnow())
         user = User(
             email="buyer@example.com", role="customer", confirmed_at=utcnow(), stripe_customer_id="cus_1"
         )

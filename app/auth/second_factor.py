@@ -1,18 +1,20 @@
 """The second step of signing in, setting up two-factor authentication and Account → Security."""
 
-from flask import abort, flash, redirect, render_template, session, url_for
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from app.auth import two_factor
+from app.auth.devices import device_name
 from app.auth.forms import (
     AuthenticationCodeForm,
     SignOutEverywhereForm,
     TurnOffTwoFactorForm,
     TwoFactorSetupForm,
 )
-from app.auth.sessions import end_every_session, open_sessions, sign_in, sign_out
+from app.auth.sessions import end_every_session, end_session, open_sessions, sign_in, sign_out
 from app.auth.views import bp
 from app.extensions import db, limiter
+from app.forms import FlaskForm
 from app.models import User
 from app.models.base import utcnow
 from app.security import safe_next
@@ -121,12 +123,41 @@ def two_factor_setup():
     )
 
 
+@bp.post("/account/security/recovery-codes.txt")
+def download_recovery_codes():
+    """The recovery codes just shown, as a text file: the page posts them back, as none are kept.
+
+    Only codes that are the user's unused ones are written out, so the file never holds anything else.
+    """
+    user = current_user._get_current_object() if current_user.is_authenticated else pending_user()
+    if user is None or not FlaskForm().validate_on_submit():  # the CSRF token
+        abort(404)
+    codes = request.form.getlist("code")[: two_factor.RECOVERY_CODES]
+    if not codes or not all(two_factor.is_recovery_code(user.recovery_code_hashes, code) for code in codes):
+        abort(404)
+    text = (
+        f"Recovery codes for {user.email}. Each one signs you in once, instead of a code from your phone.\n\n"
+        + "\n".join(codes)
+        + "\n"
+    )
+    return Response(
+        text,
+        mimetype="text/plain",
+        headers={
+            "Content-Disposition": 'attachment; filename="recovery-codes.txt"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @bp.route("/account/security")
 @login_required
 def security():
+    sessions = open_sessions(current_user)
     return render_template(
         "auth/security.html",
-        sessions=open_sessions(current_user),
+        sessions=sessions,
+        devices={row.id: device_name(row.device) for row in sessions},
         current_key=getattr(current_user, "sign_in_key", None),
         sign_out_form=SignOutEverywhereForm(),
         turn_off_form=TurnOffTwoFactorForm(),
@@ -144,6 +175,26 @@ def sign_out_everywhere():
         db.session.commit()
         flash("You are signed out everywhere, in this browser too.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/security/sessions/<int:session_id>/sign-out", methods=["POST"])
+@login_required
+def sign_out_session(session_id):
+    """End one of the user's sessions: another browser at its next request, or this one now."""
+    user = current_user._get_current_object()
+    if not FlaskForm().validate_on_submit():  # the CSRF token
+        return redirect(url_for("auth.security"))
+    ended = end_session(user, session_id)
+    if ended is None:
+        abort(404)
+    if ended.key == getattr(user, "sign_in_key", None):
+        sign_out(user)
+        db.session.commit()
+        flash("You are signed out.", "info")
+        return redirect(url_for("auth.login"))
+    db.session.commit()
+    flash(f"{device_name(ended.device)} is signed out.", "success")
+    return redirect(url_for("auth.security"))
 
 
 @bp.route("/account/security/two-factor/off", methods=["POST"])

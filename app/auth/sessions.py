@@ -47,6 +47,20 @@ def end_every_session(user):
     end_sessions(db.session, user, now=utcnow())
 
 
+def end_session(user, session_id):
+    """End one of ``user``'s open sessions; None if they have no such open session. The caller commits."""
+    row = db.session.scalar(
+        select(SignInSession).where(
+            SignInSession.id == session_id,
+            SignInSession.user_id == user.id,
+            SignInSession.ended_at.is_(None),
+        )
+    )
+    if row is not None:
+        row.ended_at = utcnow()
+    return row
+
+
 def open_sessions(user):
     return db.session.scalars(
         select(SignInSession)

@@ -65,6 +65,11 @@ def new_recovery_codes():
     return codes, "\n".join(_hash_recovery(code) for code in codes)
 
 
+def is_recovery_code(hashes, code):
+    """``code`` is one of the unused recovery codes behind ``hashes``."""
+    return use_recovery_code(hashes, code) is not None
+
+
 def use_recovery_code(hashes, code):
     """The hashes left after using ``code``, or None when it is not one of them."""
     normalized = _normalize_recovery(code)

@@ -26,6 +26,8 @@ def billing_details():
     back = safe_next(form.next.data or request.args.get("next"), None)
     if request.method == "GET":
         form.next.data = back or ""
+        if details is None:
+            form.legal_name.data = current_user.company  # as given at registration
     if not form.validate_on_submit():
         return render_template(
             "billing/details.html", form=form, back=back

@@ -287,6 +287,20 @@ def waiting(order):
     )
 
 
+def payment_to_finish(order, now):
+    """A card payment was started and Stripe has not confirmed it past the webhook's grace.
+
+    Most often the bank's check (3-D Secure) was left unfinished: My licenses
+    offers **Finish paying**, whose pay page resumes it (or shows the order
+    when the payment went through after all).
+    """
+    return (
+        order.status == OrderStatus.PENDING
+        and waiting(order)
+        and now - order.payment_attempted_at >= WEBHOOK_GRACE
+    )
+
+
 @dataclass(frozen=True)
 class OrderState:
     """What the order page says beyond the order's status.

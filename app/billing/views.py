@@ -197,10 +197,15 @@ def order_status(order_id):
     return jsonify(status=order.status, waiting=state.waiting)
 
 
-@bp.post("/orders/<int:order_id>/cancel")
+@bp.route("/orders/<int:order_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_order(order_id):
+    """Asks first (a page of its own, no script): cancelling cannot be undone."""
     order = own_order(order_id)
+    if request.method == "GET":
+        if order.status not in PAYABLE:
+            return redirect(url_for("billing.order_page", order_id=order.id))
+        return render_template("billing/cancel.html", order=order)
     refusal = payments.cancel(db.session, current_gateway(), order, "Cancelled by the customer.")
     if refusal:
         flash(refusal, "warning")

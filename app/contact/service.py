@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app import outbox
-from app.models import License, LicenseKind, LicenseStatus, SupportMessage
+from app.models import License, LicenseKind, SupportMessage, TrialRequest, TrialRequestStatus
 from app.outbox import Email
 
 
@@ -17,13 +18,14 @@ class SupportStanding:
     eligible: bool
     until: datetime | None
     license: License | None
-    reason: str  # "paid", "trial", "support_ended", "trial_ended", "no_license"
+    reason: str  # "paid", "trial", "support_ended", "trial_ended", "trial_pending", "no_license"
 
 
 def support_window(license, now):
-    """When support ends for one license (None: none), and through what: a paid support date or a trial."""
-    if license.status == LicenseStatus.REVOKED:
-        return None
+    """When support ends for one license: its paid support date or the end of its trial.
+
+    A revoked license keeps its window: its owner may still ask support about it.
+    """
     if license.kind == LicenseKind.PAID:
         return license.support_until
     return license.trial_expires_at
@@ -43,6 +45,11 @@ def support_standing(session, user, now):
         return SupportStanding(False, None, None, "support_ended")
     if any(lic.kind == LicenseKind.TRIAL for lic in licenses):
         return SupportStanding(False, None, None, "trial_ended")
+    pending = select(TrialRequest.id).where(
+        TrialRequest.user_id == user.id, TrialRequest.status == TrialRequestStatus.PENDING
+    )
+    if session.scalar(pending.limit(1)) is not None:
+        return SupportStanding(False, None, None, "trial_pending")
     return SupportStanding(False, None, None, "no_license")
 
 
@@ -65,6 +72,7 @@ def send_support_message(session, user, license, subject, body, support_email):
             f"[Support #{message.id}] {subject}",
             "support_message",
             {
+                "message_id": message.id,
                 "customer_id": user.id,
                 "customer_email": user.email,
                 "customer_company": user.company,
@@ -82,5 +90,25 @@ def messages_from(session, user):
     return session.scalars(
         select(SupportMessage)
         .where(SupportMessage.user_id == user.id)
+        .options(selectinload(SupportMessage.replies))
         .order_by(SupportMessage.created_at.desc(), SupportMessage.id.desc())
     ).all()
+
+
+def send_sales_message(session, name, email, company, body, sales_email):
+    """Queue a prospect's question to sales, with the prospect as Reply-To (nothing else is stored)."""
+    outbox.add(
+        session,
+        Email(
+            sales_email,
+            f"[Sales] {company or name}",
+            "sales_message",
+            {
+                "prospect_name": name,
+                "prospect_email": email,
+                "prospect_company": company,
+                "message_body": body,
+            },
+            reply_to=email,
+        ),
+    )

@@ -1,21 +1,18 @@
-"""The Ed25519 key ring that signs License Certificates.
+"""The Ed25519 key ring that signs License Certificates, and the key files of earlier versions.
 
-One JSON file (mode 0600, outside the database) holds the current signing key
-and the public key of every signing key ever used, so that certificates signed
-before a rotation keep verifying. See docs/certificate-format.md, "Key file".
+A `KeyRing` holds the signing key and the public key of every key ever published, so that
+certificates signed before a rotation keep verifying; the portal builds it from the database
+(app/licensing/keystore.py). Earlier versions kept it in one JSON file (mode 0600) per host:
+`load_keyring` reads such a file for `flask keys import-file`. See docs/certificate-format.md, §11.
 """
 
 import base64
 import json
-import os
-import tempfile
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from app.licensing.extractor.public_keys import (
-    KEY_ALGORITHM,
     KeySetError,
     endorsement_input,
     key_id_for,
@@ -28,10 +25,6 @@ KEY_FILE_FORMAT = 1
 
 class KeyRingError(Exception):
     """The key file is missing, unreadable or not as specified; never carries key material."""
-
-
-class KeyRingExists(KeyRingError):
-    pass
 
 
 class KeyRing:
@@ -85,41 +78,14 @@ class KeyRing:
     def __reduce__(self):
         raise TypeError("a KeyRing is not picklable: it holds a private key")
 
-    def _document(self) -> dict:
-        seed = self._signing_key.private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-        )
-        return {
-            "format": KEY_FILE_FORMAT,
-            "signing_key": {
-                "kid": self.signing_key_id,
-                "alg": KEY_ALGORITHM,
-                "private_key": base64.b64encode(seed).decode("ascii"),
-            },
-            "public_keys": self.published(),
-        }
 
-
-def generate_keyring(path: str | Path) -> KeyRing:
-    """Create the key file with a first signing key; refuse if the file already exists."""
-    ring = KeyRing(Ed25519PrivateKey.generate())
-    _write_private_json(Path(path), ring._document(), replace=False)
-    return ring
-
-
-def rotate_keyring(path: str | Path) -> KeyRing:
-    """Make a new signing key current; the old public key stays, the old private key is dropped."""
-    ring = load_keyring(path).rotated()
-    _write_private_json(Path(path), ring._document(), replace=True)
-    return ring
-
-
-def load_keyring(path: str | Path) -> KeyRing:
+def read_key_file(path: str | Path) -> KeyRing:
+    """The key ring in a key file of an earlier version, for `flask keys import-file`."""
     path = Path(path)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise KeyRingError(f"key file {path} does not exist; create it with 'flask keys generate'") from None
+        raise KeyRingError(f"key file {path} does not exist") from None
     except OSError as exc:
         raise KeyRingError(f"key file {path} cannot be read: {exc.strerror}") from None
     except ValueError:
@@ -149,38 +115,3 @@ def _ring_from_document(document, path: Path) -> KeyRing:
         if "endorsed_by" in record and "endorsement" in record
     }
     return KeyRing(signing_key, public_keys, endorsements)
-
-
-def _write_private_json(path: Path, document: dict, *, replace: bool) -> None:
-    """Write `document` readable by the owner only, all at once: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not replace and path.exists():
-        raise _exists(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o600)
-        _install(temporary, path, replace=replace)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
-def _install(temporary: str, path: Path, *, replace: bool) -> None:
-    if replace:
-        os.replace(temporary, path)
-        return
-    try:
-        os.link(temporary, path)  # fails if another process created the file meanwhile
-    except FileExistsError:
-        raise _exists(path) from None
-
-
-def _exists(path: Path) -> KeyRingExists:
-    return KeyRingExists(
-        f"key file {path} already exists; refusing to overwrite it (use 'flask keys rotate' for a new key)"
-    )

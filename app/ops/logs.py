@@ -3,6 +3,7 @@
 import json
 import logging
 import re
+import socket
 import time
 import uuid
 
@@ -15,13 +16,17 @@ log = logging.getLogger("portal.request")
 
 
 class JSONFormatter(logging.Formatter):
-    """A JSON object per line: time, level, logger, message and any extra fields."""
+    """A JSON object per line: time, level, logger, host and process, message and any extra fields."""
+
+    host = socket.gethostname()
 
     def format(self, record):
         entry = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
+            "host": self.host,
+            "pid": record.process,
             "message": record.getMessage(),
         }
         entry.update({k: v for k, v in vars(record).items() if k not in RECORD_FIELDS})

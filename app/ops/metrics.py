@@ -1,13 +1,22 @@
-"""Prometheus metrics at /metrics: request counts and latency by endpoint, and the business numbers.
+"""Prometheus metrics. /metrics: this host's requests (count and latency by endpoint) and whether it
+reaches what it depends on. /metrics/portal: the business numbers, read from the shared database.
+
+Every host answers both, but the business numbers are the same on each: scrape /metrics/portal once
+(one job, through the load balancer), so that summing hosts never counts an order twice.
+
+Under gunicorn, PROMETHEUS_MULTIPROC_DIR (an empty folder, see gunicorn.conf.py) makes /metrics add
+up every worker process of the host, as prometheus_client's multiprocess mode does; without it each
+worker would answer with its own counts.
 
 Only a scraper giving METRICS_TOKEN (Authorization: Bearer ...) or calling from an address in
 METRICS_ALLOW (addresses or networks) is answered; with neither set, nobody is.
 """
 
 import ipaddress
+import os
 
 from flask import Response, abort, current_app, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_flask_exporter import PrometheusMetrics
 from sqlalchemy import func, select
@@ -69,6 +78,41 @@ class PortalCollector:
         yield failures
 
 
+# A probe waits no longer for the queue than this: a Redis that hangs must not hang /readyz too.
+QUEUE_PROBE_SECONDS = 0.5
+
+
+def probe_queue(app):
+    """Raise when the task queue does not answer within QUEUE_PROBE_SECONDS."""
+    url = app.config.get("QUEUE_URL")
+    if not url:
+        queue.ping(app)  # the SQLite queue: a local file
+        return
+    import redis
+
+    timeout = QUEUE_PROBE_SECONDS
+    with redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout) as client:
+        client.ping()
+
+
+class HostCollector:
+    """What this host reaches, at each scrape: a part it does without shows 0 (the host stays ready)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def collect(self):
+        up = GaugeMetricFamily(
+            "portal_dependency_up", "1 when this host reaches the part, else 0.", labels=["part"]
+        )
+        try:
+            probe_queue(self.app)
+            up.add_metric(["queue"], 1)
+        except Exception:
+            up.add_metric(["queue"], 0)
+        yield up
+
+
 def operator_request():
     """Whether the caller gave METRICS_TOKEN or calls from METRICS_ALLOW: it may read how the host fares."""
     cfg = current_app.config
@@ -82,16 +126,43 @@ def operator_request():
     return any(client in ipaddress.ip_network(allowed, strict=False) for allowed in cfg["METRICS_ALLOW"])
 
 
-def init_app(app):
+def host_registry(app):
+    """The registry /metrics shows: request metrics of every worker process of the host, and its parts."""
     registry = CollectorRegistry()
-    PrometheusMetrics(app, registry=registry, path=None, group_by="endpoint", excluded_paths=["/metrics"])
-    registry.register(PortalCollector(app))
-    app.extensions["metrics_registry"] = registry
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        multiprocess.MultiProcessCollector(registry)
+        # The exporter's own metrics write to the shared folder; registered here they would count twice.
+        PrometheusMetrics(app, registry=CollectorRegistry(), **EXPORTER)
+    else:
+        PrometheusMetrics(app, registry=registry, **EXPORTER)
+    registry.register(HostCollector(app))
+    return registry
+
+
+EXPORTER = {"path": None, "group_by": "endpoint", "excluded_paths": ["/metrics"]}
+
+
+def _scrape(registry):
+    if not operator_request():
+        abort(403)
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def init_app(app):
+    host = host_registry(app)
+    portal = CollectorRegistry()
+    portal.register(PortalCollector(app))
 
     @app.get("/metrics")
     @limiter.exempt
     @csrf.exempt
     def metrics():
-        if not operator_request():
-            abort(403)
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        return _scrape(host)
+
+    @app.get("/metrics/portal")
+    @limiter.exempt
+    @csrf.exempt
+    def portal_metrics():
+        return _scrape(portal)

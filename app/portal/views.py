@@ -9,6 +9,7 @@ from app.api.installations import release
 from app.api.usage import license_usage
 from app.auth.forms import ResendConfirmationForm
 from app.billing.orders import orders_awaiting_payment
+from app.billing.payments import payment_to_finish
 from app.extensions import db
 from app.licensing.issuing import license_policy, licenses_of
 from app.models import Installation
@@ -26,16 +27,24 @@ def index():
     return render_template("portal/landing.html")
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it at the root whatever the page links to."""
+    return current_app.send_static_file("img/favicon.ico")
+
+
 @bp.route("/licenses")
 @login_required
 def home():
     now = datetime.now(UTC)
     licenses = licenses_of(db.session, current_user)
+    open_orders = orders_awaiting_payment(db.session, current_user, now)
     return render_template(
         "portal/home.html",
         licenses=licenses,
         standing=None if current_user.is_staff else trial_standing(db.session, current_user, licenses),
-        open_orders=orders_awaiting_payment(db.session, current_user, now),
+        open_orders=open_orders,
+        to_finish={order.id for order in open_orders if payment_to_finish(order, now)},
         now=now,
         # The form (and its CSRF token) only for the banner an unconfirmed customer sees.
         resend_form=None if current_user.is_confirmed else ResendConfirmationForm(),

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.licensing.codes import normalize_license_code
-from app.models import Certificate, License, Order, TrialRequest
+from app.models import Certificate, License, Order, SupportMessage, TrialRequest
 
 
 def own_license(code):
@@ -24,6 +24,15 @@ def own_trial_request(request_id):
     """The current customer's trial request."""
     return _one_or_404(
         select(TrialRequest).where(TrialRequest.id == request_id, TrialRequest.user_id == current_user.id)
+    )
+
+
+def own_support_message(message_id):
+    """The current customer's message to support, which opens their conversation with support."""
+    return _one_or_404(
+        select(SupportMessage).where(
+            SupportMessage.id == message_id, SupportMessage.user_id == current_user.id
+        )
     )
 
 

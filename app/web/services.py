@@ -1,10 +1,10 @@
 """The services every view and command is given, built once from the app's configuration."""
 
-import os
-
 from flask import current_app
 
-from app.licensing.keys import load_keyring
+from app.extensions import db
+from app.licensing import keystore
+from app.models.base import utcnow
 from app.terms import Terms
 
 
@@ -27,17 +27,8 @@ def current_terms() -> Terms:
 
 
 def current_keyring():
-    """The key ring in LICENSE_KEYS_PATH, reloaded when the file changes (`flask keys rotate`)."""
-    path = current_app.config["LICENSE_KEYS_PATH"]
-    try:
-        stamp = os.stat(path).st_mtime_ns
-    except OSError:
-        return load_keyring(path)  # raises KeyRingError saying what is wrong with the file
-    cached = current_app.extensions.get("license_keyring")
-    if cached is None or cached[0] != (path, stamp):
-        cached = ((path, stamp), load_keyring(path))
-        current_app.extensions["license_keyring"] = cached
-    return cached[1]
+    """The keyring every host shares (the database), its signing key opened with LICENSE_KEY_SECRET."""
+    return keystore.load_keyring(db.session, current_app.config["LICENSE_KEY_SECRET"], utcnow())
 
 
 def current_gateway():

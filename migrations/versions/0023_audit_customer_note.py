@@ -1,14 +1,14 @@
 """audit entries keep what the customer was told apart from the internal reason
 
 Revision ID: 0023_audit_customer_note
-Revises: 0018_refund_attempts
+Revises: 0020_support_replies
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_audit_customer_note"
-down_revision = "0018_refund_attempts"
+down_revision = "0020_support_replies"
 branch_labels = None
 depends_on = None
 

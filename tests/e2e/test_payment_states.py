@@ -38,11 +38,13 @@ def test_cancel_an_order_before_paying(shop, output_dir):  # noqa: F811
     order_url = page.url.removesuffix("/pay")
 
     page.goto(order_url)
-    page.get_by_role("button", name="Cancel order").click()
+    page.get_by_role("link", name="Cancel order").click()
+    expect(page.get_by_role("heading", name="Cancel order")).to_be_visible()
+    page.get_by_role("button", name="Cancel the order").click()
 
     expect(page.get_by_text("This order was cancelled")).to_be_visible()
     expect(page.locator("[data-order-status]")).to_have_text("cancelled")
-    expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)
+    expect(page.get_by_role("link", name="Cancel order")).to_have_count(0)
     page.screenshot(path=output_dir / "cancelled.png", full_page=True)
     assert order_status() == ["cancelled"]
 

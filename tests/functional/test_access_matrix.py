@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.billing.invoices import issue_invoice
 from app.extensions import db
-from app.models import Installation, TrialRequest
+from app.models import Installation, SignInSession, SupportMessage, TrialRequest
 from app.web.services import current_terms
 from tests.conftest import Browser, csrf_token
 from tests.factories import add_order
@@ -48,6 +48,10 @@ def owned(app, customer, make_license):
     )
     db.session.add(installation)
     invoice = issue_invoice(db.session, order, current_terms(), now)
+    message = SupportMessage(user_id=customer.id, license_id=license.id, subject="Help", body="Please")
+    db.session.add(message)
+    signed_in = SignInSession(user_id=customer.id, device="Firefox", address="192.0.2.1")
+    db.session.add(signed_in)
     db.session.commit()
     return {
         "number": invoice.number,
@@ -57,6 +61,8 @@ def owned(app, customer, make_license):
         "order_id": order.id,
         "user_id": customer.id,
         "request_id": trial.id,
+        "message_id": message.id,
+        "session_id": signed_in.id,
         "payment_intent_id": "pi_of_the_order",
     }
 

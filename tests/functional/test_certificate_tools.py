@@ -1,9 +1,7 @@
-"""Operator commands for keys, and the LicenseExtractor against what the portal publishes."""
+"""The LicenseExtractor against what the portal publishes."""
 
 import json
-import os
 import shutil
-import stat
 import subprocess
 import sys
 import zipfile
@@ -12,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from app.licensing import extractor
-from app.licensing.keys import load_keyring
 from tests.support.licensing import VECTORS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,28 +124,3 @@ def test_build_extractor_into_a_folder_says_why_it_cannot(runner, tmp_path):
     assert result.exit_code != 0
     assert "is a directory" in result.output
     assert not list(tmp_path.iterdir())
-
-
-def test_keys_generate_refuses_to_overwrite_and_rotate_keeps_old_keys(app, runner, tmp_path, make_license):
-    path = tmp_path / "keys.json"
-    app.config["LICENSE_KEYS_PATH"] = str(path)
-    result = runner.invoke(args=["keys", "generate"])
-    assert result.exit_code == 0 and "Created signing key" in result.output
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    first = load_keyring(path).signing_key_id
-    again = runner.invoke(args=["keys", "generate"])
-    assert again.exit_code != 0 and "private" not in again.output.lower()
-
-    old_certificate = make_license().current_certificate.text
-    rotated = runner.invoke(args=["keys", "rotate"])
-    assert rotated.exit_code == 0
-    ring = load_keyring(path)
-    assert ring.signing_key_id != first and first in ring.public_keys()
-    listing = runner.invoke(args=["keys", "list"]).output
-    assert first in listing and f"{ring.signing_key_id}  Ed25519  (signing)" in listing
-
-    published = app.test_client().get("/.well-known/license-keys").get_json()["keys"]
-    keys = extractor.key_set_from_records(published)
-    assert extractor.verify_certificate(old_certificate, keys).serial == 1
-    new_certificate = make_license().current_certificate
-    assert new_certificate.key_id == ring.signing_key_id

@@ -111,3 +111,77 @@ def test_form_fields_carry_no_none_attributes(customer_browser, make_license):
     assert '"None"' not in page
     page = text(customer_browser.submit("/contact", {"subject": "", "message": ""}))
     assert 'aria-invalid="true"' in page and '"None"' not in page
+
+
+def test_a_revoked_license_still_reaches_support_about_it(customer_browser, make_license, app):
+    license = make_license()
+    license.status = "revoked"
+    db.session.commit()
+
+    page = text(customer_browser.get("/contact"))
+
+    assert "support period of your licenses has ended" not in page and 'name="message"' in page
+    assert f"{license.support_until:%d %b %Y}" in page
+    customer_browser.submit("/contact", {"subject": "Why revoked?", "license": license.code, "message": "Hi"})
+    [mail] = sent_mail(app.config["SUPPORT_EMAIL"])
+    assert license.code in mail.text_body and "Why revoked?" in mail.subject
+
+
+def test_a_customer_whose_trial_request_is_pending_is_told_so(customer_browser, customer):
+    from app.models import TrialRequest
+
+    db.session.add(
+        TrialRequest(user_id=customer.id, company="Acme", hostname="cp.acme.example", expected_accounts=40)
+    )
+    db.session.commit()
+
+    page = text(customer_browser.get("/contact"))
+
+    assert "Your trial request is waiting for a decision" in page
+    assert "ask for a 30-day trial" not in page and 'href="/contact/sales"' in page
+    assert 'name="message"' not in page
+
+
+def test_a_prospect_reaches_sales_without_an_account(client, app):
+    from tests.conftest import Browser
+
+    visitor = Browser(client)
+    assert 'href="/contact/sales"' in text(visitor.get("/"))
+
+    response = visitor.submit(
+        "/contact/sales",
+        {
+            "name": "Pat Prospect",
+            "email": "pat@hosting.example",
+            "company": "Hosting Ltd",
+            "message": "500 accounts?",
+        },
+        follow_redirects=True,
+    )
+
+    assert "Your message was sent to sales" in text(response)
+    [mail] = sent_mail(app.config["SALES_EMAIL"])
+    assert mail.reply_to == "pat@hosting.example" and "Hosting Ltd" in mail.subject
+    assert "Pat Prospect" in mail.text_body and "500 accounts?" in mail.text_body
+
+
+def test_a_sales_message_without_an_address_is_refused_and_nothing_is_sent(client):
+    from tests.conftest import Browser
+
+    response = Browser(client).submit(
+        "/contact/sales", {"name": "Pat", "email": "not-an-address", "message": "Hi"}
+    )
+
+    assert "Enter a valid email address" in text(response)
+    assert sent_mail() == []
+
+
+def test_contact_sales_is_rate_limited(client):
+    from tests.conftest import Browser
+
+    visitor = Browser(client)
+    form = {"name": "Pat", "email": "pat@hosting.example", "message": "Hi"}
+    answers = [visitor.submit("/contact/sales", form).status_code for _ in range(4)]
+
+    assert answers == [302, 302, 302, 429]
+    assert len(sent_mail()) == 3

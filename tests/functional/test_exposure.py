@@ -49,29 +49,32 @@ def test_a_server_going_in_and_out_of_grace_emails_each_verdict_once_a_day(clien
 
 
 def broken_app(app_settings, **extra):
-    return create_app(TestConfig(), **{**app_settings, "QUEUE_URL": "redis://127.0.0.1:1/13", **extra})
+    """A host given another LICENSE_KEY_SECRET than the others: it cannot open the shared keyring."""
+    wrong = {"LICENSE_KEY_SECRET": "not-the-secret-the-other-hosts-share"}
+    return create_app(TestConfig(), **{**app_settings, **wrong, **extra})
 
 
 def test_an_anonymous_caller_learns_only_that_the_host_is_not_ready(app_settings, _migrated):
     response = broken_app(app_settings).test_client().get("/readyz")
-    assert (response.status_code, response.json) == (503, {"status": "not ready"})
+    assert (response.status_code, response.json) == (503, {"status": "not ready", "signing_key": None})
 
 
-def test_an_anonymous_caller_learns_only_that_the_host_is_ready(client):
+def test_an_anonymous_caller_learns_only_that_the_host_is_ready_and_its_public_key_id(client, keyring):
     response = client.get("/readyz")
-    assert (response.status_code, response.json) == (200, {"status": "ready"})
+    assert response.status_code == 200
+    assert response.json == {"status": "ready", "signing_key": keyring.signing_key_id}
 
 
 def test_an_operator_with_the_token_reads_which_part_fails(app_settings, _migrated):
     broken = broken_app(app_settings, METRICS_TOKEN=METRICS_TOKEN)
     response = broken.test_client().get("/readyz", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
-    assert response.status_code == 503 and response.json["failing"] == ["queue"]
+    assert response.status_code == 503 and response.json["failing"] == ["signing key"]
 
 
 def test_an_operator_from_an_allowed_address_reads_which_part_fails(app_settings, _migrated):
     broken = broken_app(app_settings, METRICS_ALLOW=("10.9.0.0/16",))
     response = broken.test_client().get("/readyz", environ_base={"REMOTE_ADDR": "10.9.1.2"})
-    assert response.status_code == 503 and response.json["checks"]["queue"].startswith("unreachable")
+    assert response.status_code == 503 and response.json["checks"]["signing key"] == "failing: KeyRingError"
 
 
 @pytest.mark.parametrize("intent_id", [None, ""])

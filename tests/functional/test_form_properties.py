@@ -20,7 +20,8 @@ from tests.functional.test_access_matrix import all_rows, owned, routes, url_of 
 
 # Forms that end the sessions of the test's browsers: signing out, disabling the customer, changing a role.
 SESSION_ENDING = re.compile(
-    r"/logout|/account/security/sign-out-everywhere|/support/users/\d+/(disable|role)"
+    r"/logout|/account/security/sign-out-everywhere|/account/security/sessions/\d+/sign-out"
+    r"|/support/users/\d+/(disable|role)"
 )
 
 EDGE_NUMBERS = [

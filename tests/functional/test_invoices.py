@@ -112,6 +112,27 @@ def test_an_invalid_vat_id_is_refused_with_a_message(shopper, tax_id, country, m
     assert shopper.get("/account/billing").get_data(as_text=True).count("Müller") == 0
 
 
+def input_tag(page, field_id):
+    return re.search(rf'<input[^>]*\bid="{field_id}"[^>]*>', page).group(0)
+
+
+def test_a_refused_vat_id_gets_the_cursor(shopper):
+    page = save_details(shopper, {**GERMAN, "tax_id": "DE136695977"}).get_data(as_text=True)
+
+    assert page.count("autofocus") == 1 and "autofocus" in input_tag(page, "tax_id")
+
+
+def test_the_legal_name_starts_as_the_company_given_at_registration(shopper, customer):
+    customer.company = "Müller Hosting"
+    db.session.commit()
+
+    page = shopper.get("/account/billing").get_data(as_text=True)
+
+    assert 'value="Müller Hosting"' in input_tag(page, "legal_name") and "autofocus" in input_tag(
+        page, "legal_name"
+    )
+
+
 def test_billing_details_only_return_to_a_page_of_the_portal(shopper):
     response = save_details(shopper, GERMAN, next_url="https://evil.example.net/")
     assert response.headers["Location"] == "/account/billing"

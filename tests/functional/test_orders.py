@@ -288,7 +288,8 @@ def test_failed_order_shows_why_and_offers_another_card(customer_browser, make_o
 
     page = page_text(customer_browser.get(f"/orders/{order.id}"))
 
-    assert "Your card was declined." in page and "Try again or use another card" in page
+    assert "Your card was declined." in page and f'href="/orders/{order.id}/pay">Try another card</a>' in page
+    assert "(Try again or use another card.)" not in page  # the button says it once
 
 
 def test_paid_order_is_a_receipt_with_the_certificate(customer_browser, make_order, make_license, pay_order):
@@ -343,13 +344,91 @@ def test_my_licenses_lists_orders_waiting_for_payment(customer_browser, make_ord
 
     page = page_text(customer_browser.get("/licenses"))
 
-    assert "Orders waiting for payment" in page and f">#{order.id}<" in page and "$337.50" in page
+    assert "Unpaid orders" in page and f">#{order.id}<" in page and "$337.50" in page
+    assert f'href="/orders/{order.id}/pay">Pay now</a>' in page
 
 
 def test_old_unpaid_orders_leave_my_licenses(customer_browser, make_order):
     make_order(created_at=utcnow() - timedelta(days=8))
 
-    assert "Orders waiting for payment" not in page_text(customer_browser.get("/licenses"))
+    assert "Unpaid orders" not in page_text(customer_browser.get("/licenses"))
+
+
+def test_my_licenses_offers_another_card_for_a_failed_order(customer_browser, make_order):
+    order = make_order(status="failed", failure_message="Your card was declined.")
+
+    page = page_text(customer_browser.get("/licenses"))
+
+    assert "Orders waiting for payment" not in page and "Unpaid orders" in page
+    assert f'href="/orders/{order.id}/pay">Try another card</a>' in page
+
+
+def test_my_licenses_offers_to_finish_a_payment_left_at_the_banks_check(customer_browser, make_order):
+    three_minutes_ago = utcnow() - timedelta(minutes=3)
+    started = make_order(stripe_payment_intent_id="pi_3ds", payment_attempted_at=three_minutes_ago)
+    just_sent = make_order(accounts=25, stripe_payment_intent_id="pi_sent", payment_attempted_at=utcnow())
+
+    page = page_text(customer_browser.get("/licenses"))
+
+    assert f'href="/orders/{started.id}/pay">Finish paying</a>' in page
+    assert f'href="/orders/{just_sent.id}">View</a>' in page  # Stripe's word is still on its way
+
+
+def test_unpaid_order_says_ordered_and_a_receipt_says_bought(customer_browser, make_order, pay_order):
+    unpaid = make_order(accounts=25)
+    paid = pay_order(make_order(accounts=50, stripe_payment_intent_id="pi_bought"))
+
+    unpaid_page = page_text(customer_browser.get(f"/orders/{unpaid.id}"))
+    paid_page = page_text(customer_browser.get(f"/orders/{paid.id}"))
+
+    assert "<dt>Accounts ordered</dt><dd>25</dd>" in unpaid_page and "Accounts bought" not in unpaid_page
+    assert "<dt>Accounts bought</dt><dd>50</dd>" in paid_page
+
+
+def test_trial_purchase_is_called_buy_license_up_to_the_card(customer_browser, make_order, make_license):
+    trial = make_license(kind="trial", accounts=25)
+    order = make_order(license=trial, accounts=25)
+
+    for url in (f"/licenses/{trial.code}/upgrade", f"/orders/{order.id}"):
+        assert f"Buy license {trial.code}" in page_text(customer_browser.get(url)).replace(
+            '<span class="license-code">', ""
+        ).replace("</span>", "")
+    assert "Upgrade of" not in page_text(customer_browser.get(f"/orders/{order.id}"))
+
+
+def test_paid_licenses_have_no_trial_days_row(customer_browser, make_license):
+    make_license(accounts=50)
+
+    page = page_text(customer_browser.get("/licenses"))
+
+    assert "Trial days left" not in page
+
+
+def test_trial_days_are_shown_for_a_trial_only(customer_browser, make_license):
+    make_license(accounts=50)
+    make_license(kind="trial", accounts=25)
+
+    page = page_text(customer_browser.get("/licenses"))
+
+    assert page.count('data-label="Trial days left"') == 1
+    assert '<td data-label="Trial days left">30</td>' in page
+
+
+def test_cancelling_an_order_asks_first(customer_browser, make_order):
+    order = make_order()
+
+    order_page = page_text(customer_browser.get(f"/orders/{order.id}"))
+    question = page_text(customer_browser.get(f"/orders/{order.id}/cancel"))
+
+    assert f'href="/orders/{order.id}/cancel">Cancel order</a>' in order_page
+    assert f"Cancel order #{order.id}?" in question and "Keep the order" in question
+    db.session.refresh(order)
+    assert order.status == "pending"  # asking changes nothing
+    answer = customer_browser.submit(f"/orders/{order.id}/cancel")
+    assert answer.headers["Location"] == f"/orders/{order.id}"
+    db.session.refresh(order)
+    assert order.status == "cancelled"
+    assert customer_browser.get(f"/orders/{order.id}/cancel").headers["Location"] == f"/orders/{order.id}"
 
 
 def test_paid_order_has_nothing_to_pay(customer_browser, make_order, pay_order):

@@ -41,6 +41,35 @@ def test_not_found_page_uses_the_layout(client):
     assert "Page not found" in page and "License Portal" in page
 
 
+def test_not_found_offers_licenses_only_to_signed_in_customers(client, browser, customer, staff):
+    visitor = client.get("/no-such-page").get_data(as_text=True)
+    assert "Go to the start page" in visitor and "your licenses" not in visitor
+
+    browser.login(customer.email)
+    assert 'href="/licenses">Go to your licenses' in browser.get("/no-such-page").get_data(as_text=True)
+    browser.logout()
+
+    browser.login(staff.email)
+    page = browser.get("/no-such-page").get_data(as_text=True)
+    assert 'href="/support/">Go to the console' in page and "your licenses" not in page
+
+
+def test_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype in ("image/x-icon", "image/vnd.microsoft.icon")
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_terms_name_the_seller_the_law_and_the_data_protection_contact(client, app):
+    page = client.get("/terms").get_data(as_text=True)
+
+    assert "Example Control Panel Software GmbH" in page and "Beispielstraße 1, 10115 Berlin" in page
+    assert "VAT ID DE136695976" in page and "governed by the law of Germany" in page
+    assert f'href="mailto:{app.config["PRIVACY_EMAIL"]}"' in page
+    refund = client.get("/refund-policy").get_data(as_text=True)
+    assert "Refunds are made by Example Control Panel Software GmbH" in refund
+
+
 def test_staff_console_is_not_found_for_customers(browser, customer):
     browser.login(customer.email)
     assert browser.get("/support/").status_code == 404

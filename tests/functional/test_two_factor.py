@@ -169,3 +169,91 @@ def test_a_role_change_or_disabling_ends_every_session(app, make_user, staff):
     boss.login(admin.email)
     boss.submit(f"/support/users/{staff.id}/role", {"role": "admin"}, form_url="/support/staff")
     assert sent_to_sign_in(agent.get("/support/"))
+
+
+FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0"
+SAFARI_ON_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+)
+
+
+def signed_in_with(app, email, user_agent):
+    browser = Browser(app.test_client())
+    browser.client.environ_base["HTTP_USER_AGENT"] = user_agent
+    browser.login(email)
+    return browser
+
+
+def test_security_names_each_device_readably(app, customer):
+    laptop = signed_in_with(app, customer.email, FIREFOX_ON_WINDOWS)
+    signed_in_with(app, customer.email, SAFARI_ON_IPHONE)
+
+    page = laptop.get("/account/security").get_data(as_text=True)
+
+    assert ">Firefox 121 on Windows</span>" in page and ">Mobile Safari 17 on iOS (iPhone)</span>" in page
+
+
+def test_one_session_is_signed_out_and_the_others_stay(app, customer):
+    laptop = signed_in_with(app, customer.email, FIREFOX_ON_WINDOWS)
+    phone = signed_in_with(app, customer.email, SAFARI_ON_IPHONE)
+    phone_session = db.session.scalar(select(SignInSession).where(SignInSession.device == SAFARI_ON_IPHONE))
+
+    response = laptop.submit(
+        f"/account/security/sessions/{phone_session.id}/sign-out", form_url="/account/security"
+    )
+
+    assert response.headers["Location"] == "/account/security"
+    assert "Mobile Safari 17 on iOS (iPhone) is signed out." in laptop.get("/account/security").get_data(
+        as_text=True
+    )
+    assert phone.get("/licenses").status_code == 302
+    assert laptop.get("/licenses").status_code == 200
+
+
+def test_signing_out_this_browser_from_its_row_signs_it_out(app, customer):
+    laptop = signed_in_with(app, customer.email, FIREFOX_ON_WINDOWS)
+    own = db.session.scalar(select(SignInSession))
+
+    response = laptop.submit(f"/account/security/sessions/{own.id}/sign-out", form_url="/account/security")
+
+    assert response.headers["Location"] == "/login"
+    assert laptop.get("/licenses").status_code == 302
+
+
+def test_another_users_session_cannot_be_signed_out(app, customer, make_user):
+    other = make_user(email="other@example.com")
+    theirs = signed_in_with(app, other.email, SAFARI_ON_IPHONE)
+    their_session = db.session.scalar(select(SignInSession).where(SignInSession.user_id == other.id))
+    mine = signed_in_with(app, customer.email, FIREFOX_ON_WINDOWS)
+
+    response = mine.submit(
+        f"/account/security/sessions/{their_session.id}/sign-out", form_url="/account/security"
+    )
+
+    assert response.status_code == 404
+    assert theirs.get("/licenses").status_code == 200
+
+
+def test_recovery_codes_can_be_copied_and_downloaded(customer_browser):
+    page = customer_browser.client.get("/login/two-factor/setup").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+    shown = customer_browser.submit("/login/two-factor/setup", {"code": pyotp.TOTP(secret).now()})
+    html = shown.get_data(as_text=True)
+    codes = re.findall(r"<li><code>([0-9a-f]{6}-[0-9a-f]{6})</code></li>", html)
+    assert 'data-copy-target="#recovery-codes-text"' in html and "\n".join(codes) in html
+    assert "<script>" not in html  # the copy button is static/js/app.js's
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    download = customer_browser.client.post(
+        "/account/security/recovery-codes.txt", data={"csrf_token": token, "code": codes}
+    )
+
+    assert download.headers["Content-Disposition"] == 'attachment; filename="recovery-codes.txt"'
+    assert download.mimetype == "text/plain" and all(
+        code in download.get_data(as_text=True) for code in codes
+    )
+    made_up = customer_browser.client.post(
+        "/account/security/recovery-codes.txt", data={"csrf_token": token, "code": ["0123ab-cdef01"]}
+    )
+    assert made_up.status_code == 404

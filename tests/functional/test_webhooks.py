@@ -278,7 +278,9 @@ def test_the_webhook_metric_keeps_one_series_per_outcome_however_many_payments_a
     deliver(succeeded_event(order))
 
     app.config["METRICS_TOKEN"] = "scrape-secret"
-    body = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"}).get_data(as_text=True)
+    body = client.get("/metrics/portal", headers={"Authorization": "Bearer scrape-secret"}).get_data(
+        as_text=True
+    )
     series = [line for line in body.splitlines() if line.startswith("portal_webhook_events_total{")]
     assert sorted(series) == [
         'portal_webhook_events_total{outcome="flagged",type="payment_intent.succeeded"} 100.0',

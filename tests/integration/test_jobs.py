@@ -76,7 +76,7 @@ def test_job_failures_are_counted_in_the_metrics(app):
     app.config["METRICS_TOKEN"] = "scrape-me"
     body = (
         app.test_client()
-        .get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+        .get("/metrics/portal", headers={"Authorization": "Bearer scrape-me"})
         .get_data(as_text=True)
     )
     assert 'portal_job_failures_total{job="reconcile_orders"} 1.0' in body

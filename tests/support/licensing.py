@@ -1,5 +1,6 @@
 """Small factories shared by the licensing unit tests."""
 
+import base64
 import importlib.util
 import json
 from datetime import UTC, datetime
@@ -19,6 +20,23 @@ CASES = ("paid", "trial", "revoked")
 
 def new_keyring() -> KeyRing:
     return KeyRing(Ed25519PrivateKey.generate())
+
+
+def write_key_file(path: Path, ring: KeyRing) -> Path:
+    """The key file an earlier version of the portal kept (docs/certificate-format.md, §11)."""
+    signing_key = ring._signing_key.private_bytes_raw()
+    document = {
+        "format": 1,
+        "signing_key": {
+            "kid": ring.signing_key_id,
+            "alg": "Ed25519",
+            "private_key": base64.b64encode(signing_key).decode("ascii"),
+        },
+        "public_keys": ring.published(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
 
 
 def paid_claims(**overrides) -> dict:

@@ -31,7 +31,6 @@ from app.licensing.extractor.certificate_format import (
     dearmor,
     encode_claims,
 )
-from app.licensing.keys import generate_keyring, load_keyring, rotate_keyring
 from app.licensing.policy import Verdict
 from tests.support.licensing import (
     CASES,
@@ -261,12 +260,11 @@ def test_invalid_claim_is_refused_by_name(ring, change, message):
         verify_certificate(signed_document(document, ring), ring.public_keys())
 
 
-def test_certificate_signed_before_rotation_still_verifies(tmp_path):
-    path = tmp_path / "license-keys.json"
-    old = issue_certificate(paid_claims(), generate_keyring(path))
-    rotated = rotate_keyring(path)
-    new = issue_certificate(paid_claims(serial=3, supersedes=2), load_keyring(path))
-    keys = load_keyring(path).public_keys()
+def test_certificate_signed_before_rotation_still_verifies(ring):
+    old = issue_certificate(paid_claims(), ring)
+    rotated = ring.rotated()
+    new = issue_certificate(paid_claims(serial=3, supersedes=2), rotated)
+    keys = rotated.public_keys()
     assert verify_certificate(old, keys).key_id != rotated.signing_key_id
     assert verify_certificate(new, keys).key_id == rotated.signing_key_id
 

@@ -9,9 +9,15 @@ import pytest
 from app.licensing.extractor.certificate_format import BadSignature, MalformedCertificate, UnknownKey
 from app.licensing.extractor.public_keys import KeySetError, endorsed_keys
 from app.licensing.extractor.revocation_list import verify_revocations
-from app.licensing.keys import generate_keyring, load_keyring, rotate_keyring
+from app.licensing.keys import read_key_file
 from app.licensing.revocations import issue_revocation_list
-from tests.support.licensing import VECTORS, new_keyring, regenerate_module, vector_public_keys
+from tests.support.licensing import (
+    VECTORS,
+    new_keyring,
+    regenerate_module,
+    vector_public_keys,
+    write_key_file,
+)
 from tests.unit.test_extractor import KEYS, PAID, REVOKED, TRIAL, assert_fails, extract
 
 REVOCATIONS = str(VECTORS / "revocations.txt")
@@ -155,11 +161,9 @@ def test_an_unendorsed_new_key_is_refused():
         endorsed_keys(ring.public_keys(), published)
 
 
-def test_rotating_the_key_file_keeps_the_endorsement(tmp_path):
-    path = tmp_path / "keys.json"
-    first = generate_keyring(path)
-    rotate_keyring(path)
-    reloaded = load_keyring(path)
+def test_a_key_file_keeps_the_endorsement(tmp_path):
+    first = new_keyring()
+    reloaded = read_key_file(write_key_file(tmp_path / "keys.json", first.rotated()))
     assert set(endorsed_keys(first.public_keys(), {"keys": reloaded.published()})) == set(
         reloaded.public_keys()
     )

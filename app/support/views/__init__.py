@@ -132,6 +132,7 @@ def index():
 # The console's pages, registered on `bp` when imported.
 from app.support.views import (  # noqa: E402, F401
     audit_log,
+    conversations,
     customer_tools,
     customers,
     orders,
