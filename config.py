@@ -108,6 +108,7 @@ class Config:
     KEY_PUBLISH_HOURS = _int("KEY_PUBLISH_HOURS", 24)
     TRIAL_DAYS = _int("TRIAL_DAYS", 30)
     TRIAL_ACCOUNTS = _int("TRIAL_ACCOUNTS", 25)
+    TRIAL_MAX_ACCOUNTS = _int("TRIAL_MAX_ACCOUNTS", 100)
     SUPPORT_DAYS = _int("SUPPORT_DAYS", 365)
 
     # The commercial terms; the app turns them into one Terms value at start (app/terms.py).

@@ -1,4 +1,5 @@
-"""The audit log: every staff action, written in the same transaction as the action."""
+"""The audit log: every staff action, and what the portal does on its own (the actor "system"),
+written in the same transaction as the action."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -24,6 +25,7 @@ class AuditAction(LabelledEnum):
     ORDER_REFUND = "order.refund", "refunded an order"
     ORDER_PARTIAL_REFUND = "order.partial_refund", "refunded part of an order"
     ORDER_CANCEL = "order.cancel", "cancelled an order"
+    ORDER_EXPIRE = "order.expire", "cancelled an unpaid order automatically"
     ORDER_EXTRA_REFUND = "order.extra_refund", "refunded an extra payment automatically"
     ORDER_REFUND_EXTRA = "order.refund_extra", "refunded an extra payment"
     DOCUMENT_RESEND = "document.resend", "re-sent an invoice or credit note"
@@ -51,8 +53,16 @@ def entries():
     )
 
 
-def record(actor, action, *, customer=None, license=None, order=None, reason=None, **details):
+SYSTEM = None  # the actor of what the portal does on its own
+
+
+def record(
+    actor, action, *, customer=None, license=None, order=None, reason=None, customer_note=None, **details
+):
     """Add an audit entry to the session; the caller commits it with the action itself.
+
+    ``actor`` is the staff member, or ``SYSTEM``; ``reason`` is for staff only, ``customer_note``
+    what the customer was told.
 
     ``action`` is an ``AuditAction`` (or its value); any other raises ``ValueError``, so that every
     action in the log has a label and can be filtered.
@@ -69,6 +79,7 @@ def record(actor, action, *, customer=None, license=None, order=None, reason=Non
         license_id=license.id if license is not None else None,
         order_id=order.id if order is not None else None,
         reason=reason,
+        customer_note=customer_note,
         details=details,
     )
     db.session.add(entry)

@@ -3,7 +3,9 @@
 import re
 
 from flask_wtf import FlaskForm as _FlaskForm
+from markupsafe import Markup
 from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.widgets import HiddenInput
 
 # C0 and C1 controls, DEL, and the line and paragraph separators: every character that
 # str.splitlines() (and so an email header) takes for a line break. A multi-line field may hold
@@ -32,6 +34,21 @@ def text_problem(field):
 
 
 class FlaskForm(_FlaskForm):
+    """``id_prefix`` names the form's field ids (``refund-reason``), not their names: forms share a page."""
+
+    id_prefix = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.id_prefix:
+            for field in self:
+                field.id = field.label.field_id = f"{self.id_prefix}-{field.name}"
+
+    def hidden_tag(self, *fields):
+        """The hidden inputs (the CSRF token) without ids, which several forms on a page would repeat."""
+        chosen = [getattr(self, f) if isinstance(f, str) else f for f in fields] if fields else self
+        return Markup("\n").join(f(id=False) for f in chosen if isinstance(f.widget, HiddenInput))
+
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         for field in self:

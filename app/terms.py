@@ -61,6 +61,8 @@ class Terms:
     max_accounts_per_order: int
     trial_days: int
     trial_accounts: int
+    # The most accounts support may give a trial when approving a request.
+    trial_max_accounts: int
     support_days: int
     # Tax on top of the price by the buyer's country, in basis points (1900 = 19 %); none: prices are net.
     tax_rates: tuple[tuple[str, int], ...] = ()
@@ -75,6 +77,7 @@ class Terms:
             "max_accounts_per_order": self.pack_size,
             "trial_days": 1,
             "trial_accounts": 1,
+            "trial_max_accounts": self.trial_accounts,
             "support_days": 1,
         }
         for name, minimum in minimums.items():
@@ -100,6 +103,7 @@ class Terms:
             max_accounts_per_order=config["MAX_ACCOUNTS_PER_ORDER"],
             trial_days=config["TRIAL_DAYS"],
             trial_accounts=config["TRIAL_ACCOUNTS"],
+            trial_max_accounts=config["TRIAL_MAX_ACCOUNTS"],
             support_days=config["SUPPORT_DAYS"],
             tax_rates=parse_tax_rates(config.get("TAX_RATES")),
             seller=Seller.from_config(config),

@@ -15,6 +15,7 @@ STANDARD_TERMS = Terms(
     max_accounts_per_order=10_000,
     trial_days=30,
     trial_accounts=25,
+    trial_max_accounts=100,
     support_days=365,
 )
 """The terms of the default configuration, for tests that run without an app."""

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app import audit
 from app.billing import event_log, payments
 from app.billing.fulfilment import commit_exactly_once, fulfil_order
 from app.billing.gateway import GatewayError, PaymentStatus
@@ -35,9 +36,11 @@ def expire_orders(session, gateway, now, hours):
     ).all()
     lines = []
     for order in expired:
-        refusal = payments.cancel(
-            session, gateway, order, f"Not paid within {hours} hours: cancelled automatically."
-        )
+        reason = f"Not paid within {hours} hours: cancelled automatically."
+        refusal = payments.cancel(session, gateway, order, reason)
+        if refusal is None:
+            audit.record(audit.SYSTEM, audit.AuditAction.ORDER_EXPIRE, order=order, reason=reason)
+            session.commit()
         lines.append(
             f"Order {order.id}: {'expired, cancelled' if refusal is None else 'not expired: ' + refusal}"
         )

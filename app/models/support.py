@@ -52,7 +52,7 @@ class TrialRequest(db.Model):
 
 
 class AuditEntry(db.Model):
-    """A staff action: who did what, to which customer, license or order, and why."""
+    """A staff or system action: who did what, to which customer, license or order, and why."""
 
     __tablename__ = "audit_log"
 
@@ -62,10 +62,13 @@ class AuditEntry(db.Model):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     license_id: Mapped[int | None] = mapped_column(ForeignKey("licenses.id"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    # Why, for staff only; what the customer was told (by email or on the order), kept apart.
     reason: Mapped[str | None] = mapped_column(Text)
+    customer_note: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
+    # None: the portal itself acted (reconcile, a webhook), shown as "system".
     actor = relationship("User", foreign_keys=[actor_id])
     customer = relationship("User", foreign_keys=[customer_id])
     license = relationship("License")

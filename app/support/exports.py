@@ -2,15 +2,31 @@
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Response
 
 from app.exceptions import PortalError
 
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# A day as the pages show it, "07 Dec 2026" (any case, the month's name in full too), or ISO "2026-12-07".
+_SHOWN_DAY = re.compile(r"([0-9]{1,2})\s+([A-Za-z]{3})[A-Za-z]*\.?\s+([0-9]{4})")
+
+
+def parse_day(text):
+    """The day in ``text`` written as the pages write it or as YYYY-MM-DD; ValueError otherwise."""
+    shown = _SHOWN_DAY.fullmatch(text)
+    if shown is None:
+        return date.fromisoformat(text)
+    day, month, year = shown.groups()
+    if month.lower() not in MONTHS:
+        raise ValueError(text)
+    return date(int(year), MONTHS.index(month.lower()) + 1, int(day))
+
 
 class DateRange:
-    """``from`` and ``to`` (YYYY-MM-DD, both days included, UTC) as given in a filter form."""
+    """``from`` and ``to`` ("07 Dec 2026" or 2026-12-07, both days included, UTC) from a filter form."""
 
     def __init__(self, args):
         self.start_text = (args.get("from") or "").strip()
@@ -31,9 +47,9 @@ class DateRange:
         if not text:
             return None
         try:
-            return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+            return datetime.combine(parse_day(text), time(), tzinfo=UTC)
         except ValueError:
-            raise PortalError(f"Enter the “{name}” date as YYYY-MM-DD, like 2026-01-31.") from None
+            raise PortalError(f"Enter the “{name}” date like 31 Jan 2026 (or 2026-01-31).") from None
 
     def apply(self, query, column):
         if self.start:

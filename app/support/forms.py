@@ -33,6 +33,9 @@ def _customer_email(label="Customer email"):
 
 
 class ApproveTrialForm(FlaskForm):
+    """``accounts.maximum`` is the terms' ``trial_max_accounts``, set by the view."""
+
+    accounts = WholeNumberField("Accounts of the trial", maximum=1, message="")
     note = _reason("Note to the customer (optional)")
     submit = SubmitField("Approve")
 
@@ -43,12 +46,14 @@ class DenyTrialForm(FlaskForm):
 
 
 class IssueTrialForm(FlaskForm):
+    id_prefix = "issue"
     email = _customer_email()
     note = _reason("Note to the customer (optional)")
     submit = SubmitField("Issue trial")
 
 
 class ExtendTrialForm(FlaskForm):
+    id_prefix = "extend"
     days = WholeNumberField(
         "Extend by (days)",
         maximum=MAX_EXTENSION_DAYS,
@@ -61,11 +66,13 @@ class ExtendTrialForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
+    id_prefix = "revoke"
     reason = _reason("Reason", "Give a reason for revoking the license: the customer receives it.")
     submit = SubmitField("Revoke license")
 
 
 class ReinstateForm(FlaskForm):
+    id_prefix = "reinstate"
     reason = _reason("Note (optional)")
     submit = SubmitField("Reinstate license")
 
@@ -77,12 +84,14 @@ def _refunded_before():
 
 
 class RefundForm(FlaskForm):
+    id_prefix = "refund"
     reason = _reason("Reason (for staff only)", "Give a reason for the refund, for the audit log.")
     refunded_before = _refunded_before()
     submit = SubmitField("Refund in full")
 
 
 class CancelOrderForm(FlaskForm):
+    id_prefix = "cancel"
     reason = _reason("Reason", "Give a reason for cancelling: the customer sees it on the order.", 500)
     submit = SubmitField("Cancel order")
 
@@ -95,6 +104,7 @@ class RefundExtraForm(FlaskForm):
 
 
 class PartialRefundForm(FlaskForm):
+    id_prefix = "partial"
     packs = WholeNumberField(
         "Packs to refund", maximum=1_000_000, message="Enter how many whole packs to refund, like 1 or 2."
     )
@@ -104,12 +114,14 @@ class PartialRefundForm(FlaskForm):
 
 
 class InviteStaffForm(FlaskForm):
+    id_prefix = "invite"
     email = _customer_email("Email")
     role = SelectField("Role", choices=list(STAFF_ROLES), default="support")
     submit = SubmitField("Send invitation")
 
 
 class RoleForm(FlaskForm):
+    id_prefix = "role"
     role = SelectField("Role", choices=list(ROLES))
     submit = SubmitField("Change role")
 
@@ -127,6 +139,7 @@ class EnableForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
+    id_prefix = "note"
     body = TextAreaField("Note", filters=[_strip], render_kw={"rows": 3})
     submit = SubmitField("Add note")
 

@@ -144,16 +144,24 @@ def withdraw_request(session, user, trial_request, now):
     return trial_request
 
 
-def approve_request(session, trial_request, actor, *, note, terms, keyring, now):
-    """Approve a pending request: the trial license, its certificate, the email, the audit entry."""
+def approve_request(session, trial_request, actor, *, note, terms, keyring, now, accounts=None):
+    """Approve a pending request: the trial license, its certificate, the email, the audit entry.
+
+    ``accounts``: the trial's accounts, from 1 to ``terms.trial_max_accounts``; by default the terms'.
+    """
+    accounts = terms.trial_accounts if accounts is None else accounts
+    if not 1 <= accounts <= terms.trial_max_accounts:
+        raise TrialError(f"A trial can have 1 to {terms.trial_max_accounts} accounts.")
     _decide(session, trial_request, actor, TrialRequestStatus.APPROVED, note=note, now=now)
-    license, certificate = _start_trial(session, trial_request.user, terms=terms, keyring=keyring, now=now)
+    license, certificate = _start_trial(
+        session, trial_request.user, terms=terms, keyring=keyring, now=now, accounts=accounts
+    )
     trial_request.license_id = license.id
     audit.record(
         actor,
         audit.AuditAction.TRIAL_APPROVE,
         license=license,
-        reason=note or None,
+        customer_note=note or None,
         trial_request=trial_request.id,
         hostname=trial_request.hostname,
     )
@@ -212,7 +220,7 @@ def issue_trial(session, customer, actor, *, note, terms, keyring, now):
         raise TrialError(f"{customer.email} got a trial a moment ago.") from None
     license, certificate = _start_trial(session, customer, terms=terms, keyring=keyring, now=now)
     trial_request.license_id = license.id
-    audit.record(actor, audit.AuditAction.TRIAL_ISSUE, license=license, reason=note or None)
+    audit.record(actor, audit.AuditAction.TRIAL_ISSUE, license=license, customer_note=note or None)
     _queue_trial_email(session, license, certificate, note=note)
     return license
 
@@ -299,12 +307,12 @@ def _staff_message(customer, reason):
     }[reason]
 
 
-def _start_trial(session, customer, *, terms, keyring, now):
+def _start_trial(session, customer, *, terms, keyring, now, accounts=None):
     license = new_license(
         session,
         customer,
         kind=LicenseKind.TRIAL,
-        accounts=terms.trial_accounts,
+        accounts=accounts or terms.trial_accounts,
         now=now,
         trial_days=terms.trial_days,
     )

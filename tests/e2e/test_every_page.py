@@ -4,6 +4,8 @@
   serious violation; the page's CSP forbids script tags, so its source is evaluated in the page;
 - no table is wider than its container at 1280 px, a table that scrolls keeps its key (first)
   column in view, and every link or button in a table is on screen at 390 px;
+- every id is on one element only, and every label names a field on the page (axe no longer
+  checks duplicate ids; a repeated id sends a label, and what it labels, to the wrong field);
 - the menu opens with the keyboard on a phone.
 
 Full-page screenshots of each page at each width land in test-results/.
@@ -20,6 +22,7 @@ from app.extensions import db
 from app.models import License, Order, OrderStatus
 from app.web.services import current_keyring, current_terms
 from tests.e2e.conftest import log_in
+from tests.support.pages import duplicate_ids, labels_without_field
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WIDTHS = (1280, 390)
@@ -78,6 +81,11 @@ def check_pages(page, paths, output_dir, label):
             response = page.goto(path)
             assert response.status < 400, f"{path} answered {response.status}"
             assert page.url.endswith(path), f"{path} went to {page.url}"
+            html = page.content()
+            for name in duplicate_ids(html):
+                problems.append(f"{label} {width}px {path}: id {name!r} is on more than one element")
+            for name in labels_without_field(html):
+                problems.append(f"{label} {width}px {path}: a label is for {name!r}, not on the page")
             page.evaluate(AXE_SOURCE + "\n;true")
             for violation in page.evaluate(RUN_AXE):
                 problems.append(f"{label} {width}px {path}: {violation}")
@@ -199,3 +207,48 @@ def test_the_live_price_and_the_amounts_message_never_disagree(page, demo, outpu
     expect(page.locator(".order-steps [aria-current=step]")).to_contain_text("Review")
     expect(page.get_by_role("button", name="Place the order and enter your card")).to_be_visible()
     page.screenshot(path=str(output_dir / "order-review-390.png"), full_page=True)
+
+
+# A cell narrower than 80 px, or a link or phrase in a cell broken into a column of a few letters.
+NARROW_CELLS = """() => {
+  const narrow = [];
+  document.querySelectorAll('.audit-table td:not([colspan])').forEach(cell => {
+    const width = cell.getBoundingClientRect().width;
+    if (width < 80) narrow.push(`${cell.textContent.trim().slice(0, 40)} (${Math.round(width)} px)`);
+    cell.querySelectorAll('a, span').forEach(part => {
+      const style = getComputedStyle(part);
+      const lineHeight = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
+      const lines = Math.round(part.getBoundingClientRect().height / lineHeight);
+      if (lines > 1 && part.textContent.trim().length / lines < 8)
+        narrow.push(`"${part.textContent.trim()}" split into ${lines} lines`);
+    });
+  });
+  return narrow;
+}"""
+
+
+def test_the_audit_log_keeps_its_cells_readable_on_a_phone(page, demo, output_dir):
+    from app.audit import SYSTEM, AuditAction, record
+    from app.models import User
+
+    agent = db.session.scalar(select(User).where(User.email == SUPPORT[0]))
+    customer = db.session.get(User, demo["customer_id"])
+    customer.email = "accounts-payable.department@example-hosting.com"
+    record(
+        agent,
+        AuditAction.ORDER_REFUND,
+        order=demo["paid"],
+        reason="Bought the wrong amount twice",
+        amount_cents=demo["paid"].amount_cents,
+    )
+    record(SYSTEM, AuditAction.ORDER_EXPIRE, order=demo["failed"], reason="Not paid within 24 hours.")
+    record(agent, AuditAction.TRIAL_ISSUE, customer=customer, customer_note="Welcome aboard!")
+    db.session.commit()
+    log_in(page, SUPPORT[0], SUPPORT[3])
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        for path in ("/support/", "/support/audit"):
+            page.goto(path)
+            name = path.strip("/").replace("/", "_")
+            page.screenshot(path=str(output_dir / f"{name}-{width}.png"), full_page=True)
+            assert page.evaluate(NARROW_CELLS) == [], f"{path} at {width} px"

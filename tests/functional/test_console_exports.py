@@ -31,11 +31,26 @@ def test_orders_filter_by_date_and_download_as_csv(agent, customer, pay_order):
     assert table[1][1] == "2026-01-10 12:00" and table[1][8] == "112.50" and table[1][12] == "4242"
 
 
+def test_dates_are_typed_as_the_pages_show_them(agent, customer):
+    order = add_order(customer, accounts=25)
+    order.created_at = datetime(2026, 12, 7, 23, 59, tzinfo=UTC)
+    db.session.commit()
+
+    page = agent.get("/support/orders?from=07 Dec 2026&to=7 december 2026").get_data(as_text=True)
+    after = agent.get("/support/orders?from=08 Dec 2026").get_data(as_text=True)
+
+    assert f">#{order.id}<" in page and f">#{order.id}<" not in after
+    assert 'placeholder="07 Dec 2026"' in page and 'aria-describedby="dates-hint"' in page
+    assert "Days like 07 Dec 2026 (or 2026-12-07), both included, UTC." in page
+    assert 'type="date"' not in page
+
+
 def test_a_bad_date_is_refused_with_a_message(agent, customer):
     add_order(customer)
     response = agent.get("/support/orders?from=31/01/2026")
     assert response.status_code == 400
-    assert "Enter the “From” date as YYYY-MM-DD" in response.get_data(as_text=True)
+    assert "Enter the “From” date like 31 Jan 2026 (or 2026-01-31)." in response.get_data(as_text=True)
+    assert agent.get("/support/orders?from=31 Feb 2026").status_code == 400
     backwards = agent.get("/support/audit?from=2026-02-01&to=2026-01-01")
     assert backwards.status_code == 400
     assert "must be on or before" in backwards.get_data(as_text=True)

@@ -1,9 +1,10 @@
 """The console's everyday tools: one search box, notes, Resend confirmation, Send password reset."""
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, CustomerNote
+from app.models import AuditEntry, BillingDocument, CustomerNote
 from tests.conftest import PASSWORD, Browser, link_in, sent_mail
 from tests.factories import add_order
 from tests.support.payments import succeeded_payment
@@ -23,19 +24,94 @@ def found(agent, customer, make_user, make_license, pay_order):
     return {"license": license, "order": order, "other": other}
 
 
+def order_documents(order):
+    return [
+        d.number
+        for d in db.session.scalars(select(BillingDocument).where(BillingDocument.order_id == order.id))
+    ]
+
+
 def search(agent, query):
     return text(agent.get("/support/customers", query_string={"q": query}))
 
 
-@pytest.mark.parametrize(
-    "query",
-    ["customer@exa", "example hosting", "{code_part}", "#{order_id}", "pi_3Findme", "4321"],
-)
+@pytest.mark.parametrize("query", ["customer@exa", "example hosting", "{code_part}", "4321"])
 def test_the_search_box_finds_the_customer_by_each_key(agent, customer, found, query):
-    query = query.format(code_part=found["license"].code[4:9].lower(), order_id=found["order"].id)
+    query = query.format(code_part=found["license"].code[4:9].lower())
     page = search(agent, query)
     assert f"/support/customers/{customer.id}" in page
     assert "someone@else.test" not in page
+
+
+def test_staff_are_not_listed_among_the_customers(agent, customer, staff):
+    page = search(agent, "example.com")
+    assert f"/support/customers/{customer.id}" in page
+    assert f"/support/customers/{staff.id}" not in page and staff.email not in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "#{order_id}",
+        "# {order_id}",
+        "{order_id}",
+        "pi_3Findme",
+        "ch_{order_id}",
+        "{invoice}",
+        "{invoice_lower}",
+    ],
+)
+def test_an_exact_order_key_opens_the_order(agent, found, query):
+    order = found["order"]
+    [invoice] = order_documents(order)
+    query = query.format(order_id=order.id, invoice=invoice, invoice_lower=invoice.lower())
+
+    response = agent.get("/support/customers", query_string={"q": query})
+
+    assert response.status_code == 302 and response.location == f"/support/orders/{order.id}"
+
+
+def test_the_last_4_digits_of_a_card_list_the_orders_paid_with_it(agent, customer, found, pay_order):
+    other_card = add_order(
+        customer, license=found["license"], accounts=25, stripe_payment_intent_id="pi_3Other"
+    )
+    pay_order(other_card, succeeded_payment(other_card, card_last4="9999"))
+    unpaid = add_order(customer, license=found["license"], accounts=25)
+
+    page = search(agent, "4321")
+
+    orders = page[page.index('id="matching-orders"') :]
+    assert f'href="/support/orders/{found["order"].id}"' in orders and "Visa ending 4321" in orders
+    assert f'href="/support/orders/{other_card.id}"' not in orders
+    assert f'href="/support/orders/{unpaid.id}"' not in orders
+
+
+def test_order_digits_that_are_also_a_card_list_both(agent, customer, found):
+    order_number = found["order"].id
+    same_as_number = add_order(customer, accounts=25, card_last4=f"{order_number:04d}")
+
+    page = search(agent, f"{order_number:04d}")
+
+    orders = page[page.index('id="matching-orders"') :]
+    assert f'href="/support/orders/{order_number}"' in orders
+    assert f'href="/support/orders/{same_as_number.id}"' in orders
+
+
+@pytest.mark.parametrize("part", ["pi_3Find", "3findm", "{invoice_start}"])
+def test_part_of_a_payment_or_invoice_number_lists_the_orders(agent, customer, found, part):
+    [invoice] = order_documents(found["order"])
+    unpaid = add_order(customer, accounts=25, stripe_payment_intent_id="pi_9Waiting")
+
+    page = search(agent, part.format(invoice_start=invoice[:-2]))
+
+    orders = page[page.index('id="matching-orders"') :]
+    assert f'href="/support/orders/{found["order"].id}"' in orders
+    assert f'href="/support/orders/{unpaid.id}"' not in orders
+
+
+def test_an_order_number_that_does_not_exist_opens_nothing(agent, found):
+    response = agent.get("/support/customers", query_string={"q": "#999999"})
+    assert response.status_code == 200 and "No customer matches" in text(response)
 
 
 def test_a_full_license_code_opens_the_license(agent, found):

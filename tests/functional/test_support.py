@@ -1,5 +1,6 @@
 """The support console: who may see it, customer lookup, revoking, orders, the audit log and the staff."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from app.licensing.extractor import verify_certificate
 from app.models import AuditEntry, User
 from tests.conftest import PASSWORD, Browser, link_in, sent_mail
 from tests.factories import add_order
+from tests.support.pages import duplicate_ids, labels_without_field
 
 
 @pytest.fixture
@@ -86,6 +88,17 @@ def test_overview_counts_what_needs_attention(agent, customer, make_license, mak
     page = page_text(agent.get("/support/"))
     assert "trial ending within 7 days" in page and "not yet confirmed" in page
     assert "Recent staff actions" in page
+
+
+def test_staff_see_the_console_and_not_the_customer_menu(app, agent, customer):
+    customer_browser = Browser(app.test_client())
+    customer_browser.login(customer.email)
+    staff_page = page_text(agent.get("/support/"))
+    customer_page = page_text(customer_browser.get("/licenses"))
+
+    for link in ('href="/licenses"', 'href="/orders"', 'href="/contact"'):
+        assert link not in staff_page and link in customer_page
+    assert 'href="/support/"' in staff_page and 'href="/support/"' not in customer_page
 
 
 # -- lookup ------------------------------------------------------------------------------------
@@ -277,7 +290,47 @@ def test_only_a_paid_order_can_be_refunded(agent, customer, make_license):
     assert order.status == "pending" and audit_entries() == []
 
 
+def test_a_paid_order_without_a_stripe_payment_says_there_is_nothing_to_refund(agent, customer, make_license):
+    order = make_order(customer, make_license(), status="paid")
+
+    page = page_text(agent.get(f"/support/orders/{order.id}"))
+
+    assert "there is no payment to refund" in page
+    assert "Only a paid order can be refunded." not in page and "Refund in full" not in page
+
+
+def test_every_form_of_an_order_page_has_its_own_ids(agent, customer, make_license, pay_order):
+    order = pay_order(make_order(customer, make_license(), accounts=75, stripe_payment_intent_id="pi_ids"))
+
+    page = page_text(agent.get(f"/support/orders/{order.id}"))
+    partial = page[page.index('id="partial-refund"') :]
+
+    assert duplicate_ids(page) == [] and labels_without_field(page) == []
+    assert 'for="partial-reason"' in partial
+    assert re.search(r'<textarea id="partial-reason"[^>]* name="reason"', partial)
+    assert 'for="refund-reason"' in page[: page.index('id="partial-refund"')]
+
+
 # -- the audit log -----------------------------------------------------------------------------
+
+
+def test_the_audit_log_lists_an_automatic_cancel_by_the_system(agent, customer, staff):
+    from app.billing.recovery import expire_orders
+
+    unpaid = make_order(customer)
+    with_staff = record(staff, "trial.issue", customer=customer, customer_note="Welcome aboard")
+    db.session.commit()
+
+    lines = expire_orders(db.session, None, unpaid.created_at + timedelta(hours=25), hours=24)
+
+    log = page_text(agent.get("/support/audit"))
+    only_system = page_text(agent.get("/support/audit?actor=system"))
+    assert lines == [f"Order {unpaid.id}: expired, cancelled"]
+    assert ">system</span>" in log and "Cancelled an unpaid order automatically" in log
+    assert "Internal reason:</span> Not paid within 24 hours: cancelled automatically." in log
+    assert "Note to the customer:</span> Welcome aboard" in log
+    assert "Internal reason:</span> Not paid" in only_system and "Welcome aboard" not in only_system
+    assert with_staff.reason is None
 
 
 def test_audit_log_lists_former_staff_among_the_staff_members(agent, staff, customer, make_user):
@@ -304,7 +357,9 @@ def test_audit_log_filters_by_staff_member_customer_and_action(
 
     def reasons(query):
         page = page_text(agent.get(f"/support/audit?{query}"))
-        return [reason for reason in ("first", "second", "third") if f"<td>{reason}</td>" in page]
+        return [
+            reason for reason in ("first", "second", "third") if f"Internal reason:</span> {reason}\n" in page
+        ]
 
     assert reasons("") == ["first", "second", "third"]
     assert reasons(f"actor={colleague.id}") == ["second", "third"]
@@ -327,7 +382,7 @@ def test_every_audit_action_is_offered_by_the_filter_in_words_and_selects_its_en
     for action in AuditAction:
         assert f'<option value="{action}" >{action.label.capitalize()}</option>' in options
         selected = page_text(agent.get("/support/audit", query_string={"action": str(action)}))
-        shown = [other for other in AuditAction if f"<td>reason of {other}</td>" in selected]
+        shown = [other for other in AuditAction if f"</span> reason of {other}\n" in selected]
         assert shown == [action]
         assert f"<td>{action.label[:1].upper()}{action.label[1:]}</td>" in selected
 

@@ -234,6 +234,67 @@ def test_trial_requests_are_rate_limited(customer_browser):
 # -- support decides ---------------------------------------------------------------------------
 
 
+def test_the_queue_shows_the_accounts_asked_for_and_support_sets_the_trials(
+    customer_browser, customer, agent, keyring
+):
+    ask_for_trial(customer_browser, expected_accounts="60")
+    [trial_request] = trial_requests()
+    field = f"approve-{trial_request.id}-accounts"
+
+    queue = page_text(agent.get("/support/trials"))
+    response = agent.submit(f"/support/trials/{trial_request.id}/approve", {field: "60"}, "/support/trials")
+
+    assert "<dt>Expected accounts</dt><dd>60" in queue
+    assert f'<label for="{field}">Accounts of the trial</label>' in queue and 'value="25"' in queue
+    assert "Asked for 60; from 1 to 100." in queue
+    assert response.headers["Location"] == "/support/trials"
+    [license] = trial_licenses()
+    assert license.accounts == 60
+    assert verify_certificate(license.current_certificate.text, keyring.public_keys()).accounts == 60
+
+
+@pytest.mark.parametrize("accounts", ["101", "0", "", "2.5"])
+def test_a_trial_beyond_the_maximum_accounts_is_refused(customer_browser, agent, accounts):
+    ask_for_trial(customer_browser, expected_accounts="500")
+    [trial_request] = trial_requests()
+
+    response = agent.submit(
+        f"/support/trials/{trial_request.id}/approve",
+        {f"approve-{trial_request.id}-accounts": accounts},
+        "/support/trials",
+    )
+
+    assert response.status_code == 400
+    assert "Enter the trial&#39;s accounts, a whole number from 1 to 100." in page_text(response)
+    db.session.refresh(trial_request)
+    assert trial_request.status == "pending" and trial_licenses() == [] and audit_actions() == []
+
+
+def test_approving_a_trial_with_more_accounts_than_the_maximum_changes_nothing(
+    customer_browser, staff, keyring
+):
+    from app.trials.service import TrialError, approve_request
+    from app.web.services import current_keyring, current_terms
+
+    ask_for_trial(customer_browser)
+    [trial_request] = trial_requests()
+
+    with pytest.raises(TrialError, match="A trial can have 1 to 100 accounts."):
+        approve_request(
+            db.session,
+            trial_request,
+            staff,
+            note="",
+            accounts=101,
+            terms=current_terms(),
+            keyring=current_keyring(),
+            now=datetime.now(UTC),
+        )
+
+    db.session.rollback()
+    assert trial_requests()[0].status == "pending" and trial_licenses() == []
+
+
 def test_approval_issues_the_trial_and_emails_the_certificate(
     customer_browser, customer, agent, staff, keyring
 ):
@@ -410,10 +471,11 @@ def test_support_issues_a_trial_directly(agent, customer, staff):
     [email] = sent_mail(customer.email)
     assert email.attachments[0]["filename"] == f"{license.code}-1.lic"
     entry = db.session.scalar(select(AuditEntry))
-    assert (entry.action, entry.actor_id, entry.license_id, entry.reason) == (
+    assert (entry.action, entry.actor_id, entry.license_id, entry.reason, entry.customer_note) == (
         "trial.issue",
         staff.id,
         license.id,
+        None,
         "As promised",
     )
 

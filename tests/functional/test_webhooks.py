@@ -184,7 +184,9 @@ def test_the_charge_of_a_payment_is_kept_and_support_finds_the_order_by_it(
 
     [attempt] = db.session.get(Order, order.id).attempts
     assert attempt.stripe_charge_id == "ch_3Webhook"
-    page = agent.get("/support/customers", query_string={"q": "ch_3Webhook"}).get_data(as_text=True)
+    found = agent.get("/support/customers", query_string={"q": "ch_3Webhook"})
+    assert found.location == f"/support/orders/{order.id}"
+    page = agent.get(found.location).get_data(as_text=True)
     assert f"/support/customers/{buyer.id}" in page
 
 

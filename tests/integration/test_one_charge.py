@@ -409,7 +409,9 @@ def test_support_sees_every_attempt_and_refunds_an_extra_payment_with_a_reason(
     assert [abandoned, paid_with, extra.id] == re.findall(r'id="attempt-(pi_\w+)"', page)
     assert "canceled" in page and extra.charge_id in page
     assert page.count("extra payment</span>") == 1
-    found = customer_browser.get("/support/customers", query_string={"q": extra.charge_id})
+    found = customer_browser.get(
+        "/support/customers", query_string={"q": extra.charge_id}, follow_redirects=True
+    )
     assert customer_email in found.get_data(as_text=True)
 
     url = f"/support/orders/{order_id}/payments/{extra.id}/refund"

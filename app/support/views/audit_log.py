@@ -74,12 +74,15 @@ def staff_actors():
 
 @bp.route("/audit")
 def audit():
-    actor_id = request.args.get("actor", type=id_number)
+    system = request.args.get("actor") == "system"
+    actor_id = None if system else request.args.get("actor", type=id_number)
     customer_email = normalize_email(request.args.get("customer"))
     action = request.args.get("action") or ""
     query = audit_entries()
     if actor_id:
         query = query.where(AuditEntry.actor_id == actor_id)
+    elif system:
+        query = query.where(AuditEntry.actor_id.is_(None))
     customer = None
     if customer_email:
         customer = db.session.scalar(select(User).where(User.email == customer_email))
@@ -91,17 +94,18 @@ def audit():
     if request.args.get("format") == "csv" and not dates.error:
         return csv_response(
             "audit-log.csv",
-            ["when", "who", "what", "customer", "license", "order", "details", "reason"],
+            ["when", "who", "what", "customer", "license", "order", "details", "reason", "note_to_customer"],
             (
                 [
                     minute(e.created_at),
-                    e.actor.email if e.actor else "Stripe / system",
+                    e.actor.email if e.actor else "system",
                     audit_summary(e),
                     e.customer.email if e.customer else "",
                     e.license.code if e.license else "",
                     e.order.id if e.order else "",
                     audit_details(e),
                     e.reason,
+                    e.customer_note,
                 ]
                 for e in db.session.scalars(query)
             ),
@@ -112,6 +116,7 @@ def audit():
         actors=staff_actors(),
         actions=list(AuditAction),
         actor_id=actor_id,
+        system=system,
         customer_email=customer_email,
         customer_missing=bool(customer_email) and customer is None,
         action=action,

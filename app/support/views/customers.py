@@ -27,7 +27,7 @@ from app.support.forms import (
     SimpleActionForm,
 )
 from app.support.licenses import reinstate_license, revoke_license
-from app.support.search import find_customers
+from app.support.search import find_customers, find_order, find_orders
 from app.support.views import bounded_page, bp, console_action, now, signing
 from app.trials.service import MAX_EXTENSION_DAYS, extend_trial, trial_standing
 from app.web.lookups import certificate_response, license_certificate
@@ -52,17 +52,25 @@ def audit_trail(*conditions):
 
 @bp.route("/customers")
 def customers():
-    """Find a customer by email, company, license code (or part of one), order number, payment id or card."""
+    """Find a customer by email, company, license code (or part of one), order number, payment id or card.
+
+    An exact license code opens the license, an exact order key (number, payment, charge, invoice) the order.
+    """
     query = (request.args.get("q") or "").strip()
     if is_license_code(query):
         license = license_by_code(db.session, query)
         if license is not None:
             return redirect(url_for("support.license_page", code=license.code))
+    if order := find_order(db.session, query):
+        return redirect(url_for("support.order", order_id=order.id))
     users = find_customers(db.session, query, SEARCH_RESULTS)
+    orders = find_orders(db.session, query, SEARCH_RESULTS)
     missing_code = not users and normalize_license_code(query).startswith(LICENSE_CODE_PREFIX + "-")
     if len(users) == 1 and users[0].email == query.lower():
         return redirect(url_for("support.customer", user_id=users[0].id))
-    return render_template("support/customers.html", query=query, users=users, missing_code=missing_code)
+    return render_template(
+        "support/customers.html", query=query, users=users, orders=orders, missing_code=missing_code
+    )
 
 
 def _billing(user):

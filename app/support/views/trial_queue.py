@@ -11,6 +11,7 @@ from app.models.user import normalize_email
 from app.support.forms import ApproveTrialForm, DenyTrialForm, IssueTrialForm
 from app.support.views import bp, console_action, now, signing
 from app.trials.service import approve_request, deny_request, issue_trial
+from app.web.services import current_terms
 
 RECENT_DECISIONS = 20
 APPROVE, DENY = 0, 1  # the forms of a request, in the order decision_forms gives them
@@ -22,11 +23,14 @@ def decision_forms(trial_request, formdata=None):
     Prefixed by the request, so that every field on the page has its own id; the
     page's CSRF token is checked for every POST by CSRFProtect, not per form.
     """
+    terms = current_terms()
     options = {"formdata": formdata, "meta": {"csrf": False}}
-    return (
-        ApproveTrialForm(prefix=f"approve-{trial_request.id}", **options),
-        DenyTrialForm(prefix=f"deny-{trial_request.id}", **options),
+    approve = ApproveTrialForm(prefix=f"approve-{trial_request.id}", accounts=terms.trial_accounts, **options)
+    approve.accounts.maximum = terms.trial_max_accounts
+    approve.accounts.message = (
+        f"Enter the trial's accounts, a whole number from 1 to {terms.trial_max_accounts}."
     )
+    return approve, DenyTrialForm(prefix=f"deny-{trial_request.id}", **options)
 
 
 def get_trial_request(request_id):
@@ -103,7 +107,14 @@ def decide(request_id, which, act, done, category):
 @bp.route("/trials/<int:request_id>/approve", methods=["POST"])
 def approve_trial(request_id):
     def approve(trial_request, form):
-        return approve_request(db.session, trial_request, current_user, note=form.note.data, **signing())
+        return approve_request(
+            db.session,
+            trial_request,
+            current_user,
+            note=form.note.data,
+            accounts=form.accounts.data,
+            **signing(),
+        )
 
     return decide(
         request_id,
