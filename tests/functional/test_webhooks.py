@@ -427,7 +427,7 @@ def test_after_the_last_attempt_the_event_is_failed_and_shown_to_operators(
     overview = agent.get("/support/").get_data(as_text=True)
     assert "1 Stripe event not applied" in overview and "ZeroDivisionError" in overview
     app.config["METRICS_TOKEN"] = "scrape-secret"
-    metrics = agent.client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+    metrics = agent.client.get("/metrics/portal", headers={"Authorization": "Bearer scrape-secret"})
     [age] = [
         line
         for line in metrics.get_data(as_text=True).splitlines()
