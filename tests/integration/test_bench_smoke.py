@@ -27,5 +27,10 @@ def test_the_bench_runs_and_every_paid_order_has_exactly_one_certificate(redis_u
     exactly_once = [line for line in lines if line.startswith("Exactly once:")]
     assert exactly_once and all(line.endswith("holds") for line in exactly_once)
     assert any(line.endswith("no change") for line in lines if line.startswith("Delivered"))
-    for scenario in ("My licenses, 10 licenses median", "Webhook answered median", "payment to certificate", "Extractor process"):
+    for scenario in (
+        "My licenses, 10 licenses median",
+        "Webhook answered median",
+        "payment to certificate",
+        "Extractor process",
+    ):
         assert any(line.startswith(scenario) for line in lines), scenario
