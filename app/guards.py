@@ -1,5 +1,6 @@
 """Request-wide guards: ids in range, no NUL in addresses, private pages not cached, SQLite kept private."""
 
+import contextlib
 import os
 from urllib.parse import urlsplit
 
@@ -44,8 +45,10 @@ def _private_sqlite_file(uri):
     if not path:
         return
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
+    # Never open an existing database file here: closing any descriptor of it would drop the
+    # SQLite locks this process's connections hold on it (POSIX locks are per process).
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
     os.chmod(path, 0o600)
 
 
