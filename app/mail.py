@@ -26,6 +26,7 @@ from sqlalchemy import event, or_, select, text, update
 from app.extensions import db
 from app.models import OutboxMessage
 from app.models.outbox import new_message_id
+from app.retries import doubling_backoff
 from app.web.links import portal_links
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ class DeliveryPolicy:
         )
 
     def backoff(self, attempts):
-        return min(self.retry_base * (2 ** max(attempts - 1, 0)), self.retry_max)
+        return doubling_backoff(self.retry_base, self.retry_max, attempts)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from app.billing.fulfilment import commit_exactly_once
 from app.billing.outcomes import Outcome, OutcomeCode
 from app.models import StripeEvent
+from app.retries import doubling_backoff
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class RetryPolicy:
         )
 
     def backoff(self, failures):
-        return min(self.base * 2 ** max(failures - 1, 0), self.longest)
+        return doubling_backoff(self.base, self.longest, failures)
 
 
 @dataclass(frozen=True)

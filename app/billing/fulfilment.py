@@ -88,7 +88,7 @@ def fulfil_order(session, order, payment, settings, now):
     note_attempt(order, payment)
     mismatch = _amount_mismatch(order, payment)
     if mismatch:
-        return _flag(order, mismatch)
+        return flag_order(order, mismatch)
     won = move_order(
         session,
         order,
@@ -104,7 +104,7 @@ def fulfil_order(session, order, payment, settings, now):
         order.card_brand, order.card_last4 = payment.card_brand, payment.card_last4
     license, reason = _add_accounts(session, order, settings, now)
     if license.status == LicenseStatus.REVOKED:
-        _flag(order, "Paid for a revoked license: the accounts were added; refund or reinstate it.")
+        flag_order(order, "Paid for a revoked license: the accounts were added; refund or reinstate it.")
     certificate = issue_next_certificate(
         session,
         license,
@@ -234,7 +234,7 @@ def record_partial_refund(session, order, refunded_cents, settings, now):
         tax_cents=tax,
         note=f"Partial refund of order #{order.id}, made in Stripe.",
     )
-    _flag(order, "Partly refunded in Stripe: the license was not changed. Decide whether to adjust it.")
+    flag_order(order, "Partly refunded in Stripe: the license was not changed. Decide whether to adjust it.")
     return Outcome(OutcomeCode.PARTIAL_REFUND, "partial refund recorded and flagged")
 
 
@@ -380,7 +380,7 @@ def _already_settled(session, order, payment, settings, now):
     if payment.amount_refunded >= payment.amount:
         return ignored("the extra payment is refunded")
     if settings.gateway is None:
-        return _flag(order, f"Paid twice: {why}. Refund one of them in Stripe.")
+        return flag_order(order, f"Paid twice: {why}. Refund one of them in Stripe.")
     return refund_extra_payment(session, order, payment, settings, why, now)
 
 
@@ -444,10 +444,10 @@ def refund_extra_payment(session, order, payment, settings, why, now, *, actor=N
         note=f"Extra payment {payment.id} for order #{order.id}, refunded in full.",
     )
     outbox.add(session, emails.extra_refund(order, payment, credit_note))
-    return _flag(order, reason, OutcomeCode.EXTRA_REFUNDED)
+    return flag_order(order, reason, OutcomeCode.EXTRA_REFUNDED)
 
 
-def _flag(order, reason, code=OutcomeCode.FLAGGED):
+def flag_order(order, reason, code=OutcomeCode.FLAGGED):
     """Flag the order for support; every flag is kept, one line each, with its time."""
     order.flagged = True
     line = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {reason}"

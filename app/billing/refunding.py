@@ -12,9 +12,9 @@ apply it.
 from app import audit, outbox
 from app.billing import emails, refund_claims
 from app.billing.fulfilment import (
-    _flag,
     apply_full_refund,
     credit_partial_refund,
+    flag_order,
     locked_license,
     locked_order,
     record_partial_refund,
@@ -61,7 +61,9 @@ def apply_attempt(session, attempt, refund_id, settings, now):
         return _apply_packs(session, order, attempt, settings, now)
     certificate = apply_full_refund(session, order, settings, now, attempt.reason)
     if certificate is None:
-        _flag(order, f"Refund {refund_id} was made after the order was {order.status}: nothing else changed.")
+        flag_order(
+            order, f"Refund {refund_id} was made after the order was {order.status}: nothing else changed."
+        )
         return None
     audit.record(
         attempt.actor,
@@ -80,7 +82,7 @@ def _apply_packs(session, order, attempt, settings, now):
     packs, amount = attempt.packs, attempt.amount_cents
     if order.status != OrderStatus.PAID:
         # A full refund or a lost dispute took the whole order first: its accounts are gone already.
-        _flag(
+        flag_order(
             order,
             f"Refund {attempt.stripe_refund_id} of {packs} packs was made after the order was {order.status}:"
             " the license was not changed again.",
